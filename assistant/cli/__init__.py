@@ -1,0 +1,55 @@
+"""The `assistant` command line.
+
+Emotion-aware music and movie suggestions from your webcam, with a recognizer you can
+train and evaluate yourself.
+
+    assistant predict photo.jpg            emotions of every face in a photo
+    assistant train --data fer2013/        train the recognizer
+    assistant evaluate --data fer2013/ --split PrivateTest
+    assistant bench recognizer             how fast the classifier runs here
+"""
+
+from __future__ import annotations
+
+import typer
+from typer.core import TyperGroup
+
+from assistant import __version__
+from assistant.cli import recognize
+from assistant.cli.output import err_console
+from config.errors import UserError
+
+
+class _UserErrorsAsOneLine(TyperGroup):
+    """Every UserError raised by any command becomes one red line on stderr and exit code 1."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            err_console.print(f"error: {error}", style="red", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(cls=_UserErrorsAsOneLine, help=__doc__, no_args_is_help=True, add_completion=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"assistant {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    pass
+
+
+recognize.register(app)
+
+
+
+def main() -> None:
+    app()

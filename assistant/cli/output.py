@@ -1,0 +1,16 @@
+"""Consoles shared by all commands: results on stdout, messages and errors on stderr."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    """Plain JSON on stdout, never wrapped or coloured, so it pipes into jq."""
+    print(json.dumps(data, indent=2, ensure_ascii=False))

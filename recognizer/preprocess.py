@@ -1,0 +1,34 @@
+"""Turn any face crop into the classifier's input, identically in training and inference.
+
+Training images are already 48x48 grayscale; live crops are BGR of any size. Both go
+through `to_gray48` so a face looks the same to the model wherever it came from.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+INPUT_SIZE = 48
+# Fixed rather than measured per dataset so that a model's input never depends on which
+# data it happened to be trained on; batch norm absorbs the small offset.
+MEAN = 0.5
+STD = 0.25
+
+
+def to_gray48(image: np.ndarray) -> np.ndarray:
+    """Return a 48x48 uint8 grayscale copy of a BGR, BGRA or gray image of any size."""
+    if image.ndim == 3:
+        code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+        image = cv2.cvtColor(image, code)
+    if image.shape != (INPUT_SIZE, INPUT_SIZE):
+        # INTER_AREA averages pixels when shrinking, like the downscaling FER-2013 went through.
+        interpolation = cv2.INTER_AREA if image.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR
+        image = cv2.resize(image, (INPUT_SIZE, INPUT_SIZE), interpolation=interpolation)
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+def normalize(batch: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 1, 48, 48) in [0, 255] → float tensor the model was trained on."""
+    return (batch.float() / 255.0 - MEAN) / STD

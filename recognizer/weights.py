@@ -1,0 +1,100 @@
+"""Weights files: safetensors (no pickle, so loading cannot run code) plus a JSON manifest.
+
+The manifest says which network the tensors belong to, which class order and input
+normalisation they expect, the sha256 of the tensor file, the exact command that trained
+them and what they measured. Loading checks all of it, so a truncated download or weights
+for another class order fail with one line instead of silently wrong predictions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from config.errors import UserError
+from recognizer.classes import EMOTIONS
+from recognizer.models import build_model
+from recognizer.preprocess import INPUT_SIZE, MEAN, STD
+
+FORMAT_VERSION = 1
+BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "bundled" / "vgg48_fer2013.safetensors"
+
+
+class WeightsError(UserError):
+    pass
+
+
+def manifest_path(weights: Path) -> Path:
+    return weights.with_suffix(".json")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_weights(model: nn.Module, arch: str, config: dict[str, Any], path: Path, **extra: Any) -> dict[str, Any]:
+    """Write tensors and manifest side by side; ``extra`` (command, metrics...) goes into the manifest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().float().contiguous() for name, tensor in model.state_dict().items()}
+    save_file(state, str(path))
+    manifest = {
+        "format": FORMAT_VERSION,
+        "arch": arch,
+        "config": config,
+        "classes": list(EMOTIONS),
+        "input_size": INPUT_SIZE,
+        "normalization": {"mean": MEAN, "std": STD},
+        "sha256": sha256_of(path),
+        **extra,
+    }
+    manifest_path(path).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    mpath = manifest_path(path)
+    try:
+        manifest = json.loads(mpath.read_text())
+    except FileNotFoundError:
+        raise WeightsError(f"{mpath} is missing: weights need their manifest beside them") from None
+    except (OSError, ValueError) as error:
+        raise WeightsError(f"{mpath} is not a readable manifest: {error}") from None
+    if not isinstance(manifest, dict):
+        raise WeightsError(f"{mpath} is not a readable manifest")
+    return manifest
+
+
+def load_weights(path: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the model named by the manifest and load verified tensors into it (eval mode)."""
+    path = Path(path) if path else BUNDLED_WEIGHTS
+    if not path.is_file():
+        raise WeightsError(f"weights file {path} does not exist")
+    manifest = read_manifest(path)
+    expected = {"format": FORMAT_VERSION, "classes": list(EMOTIONS), "input_size": INPUT_SIZE,
+                "normalization": {"mean": MEAN, "std": STD}}
+    for key, value in expected.items():
+        if manifest.get(key) != value:
+            raise WeightsError(f"{path}: manifest {key} is {manifest.get(key)!r}, this version needs {value!r}")
+    if sha256_of(path) != manifest.get("sha256"):
+        raise WeightsError(f"{path} is corrupt: its sha256 does not match the manifest")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError) as error:
+        raise WeightsError(f"{path} is not a readable safetensors file: {error}") from None
+    model, _ = build_model(str(manifest.get("arch")), manifest.get("config"))
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        first = str(error).splitlines()[0] if str(error) else "shape mismatch"
+        raise WeightsError(f"{path} does not fit a {manifest.get('arch')} model: {first}") from None
+    return model.eval(), manifest

@@ -1,0 +1,1 @@
+"""Training and evaluation of the emotion classifier on FER-2013 and folder datasets."""
