@@ -11,11 +11,14 @@ train and evaluate yourself.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 from typer.core import TyperGroup
 
 from assistant import __version__
-from assistant.cli import recognize
+from assistant.cli import recognize, state
 from assistant.cli.output import err_console
 from config.errors import UserError
 
@@ -42,9 +45,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
-    pass
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    config: Optional[Path] = typer.Option(None, "--config", envvar="ASSISTANT_CONFIG", help="Settings file (TOML) to use instead of the user's."),
+) -> None:
+    state.config_path = config
 
 
 recognize.register(app)

@@ -1,0 +1,129 @@
+"""Typed settings: `default.toml`, then the user's file, then environment overrides.
+
+Validation happens on load so a typo in a config file is a one-line error naming the
+key, not a KeyError halfway through a session.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from config import CONFIG_DIR
+from config.errors import UserError
+
+DEFAULTS_FILE = CONFIG_DIR / "default.toml"
+# Base URLs can be pointed at a proxy or a test server without editing a file.
+ENV_OVERRIDES = {
+    "ASSISTANT_SPOTIFY_API_BASE": ("spotify", "api_base"),
+    "ASSISTANT_SPOTIFY_ACCOUNTS_BASE": ("spotify", "accounts_base"),
+    "ASSISTANT_TMDB_API_BASE": ("tmdb", "api_base"),
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DetectorSettings(_Section):
+    backend: Literal["mediapipe", "haar"]
+    min_confidence: float = Field(ge=0.0, le=1.0)
+    margin: float = Field(ge=0.0, le=1.0)
+
+
+class RecognizerSettings(_Section):
+    weights: str
+    tta: bool
+
+
+class TrackerSettings(_Section):
+    time_constant_s: float = Field(gt=0.0)
+    confidence_floor: float = Field(ge=0.0, le=1.0)
+    min_dwell_s: float = Field(ge=0.0)
+    no_face_timeout_s: float = Field(gt=0.0)
+
+
+class SessionSettings(_Section):
+    strategy: Literal["match", "uplift", "calm"]
+    suggestion_interval_s: float = Field(ge=0.0)
+    suggestion_limit: int = Field(ge=1, le=50)
+
+
+class RecommendSettings(_Section):
+    budget_s: float = Field(gt=0.0)
+    cache_ttl_s: int = Field(ge=0)
+    offline: bool
+
+
+class SpotifySettings(_Section):
+    api_base: str
+    accounts_base: str
+    redirect_uri: str
+    market: str
+
+
+class TmdbSettings(_Section):
+    api_base: str
+    language: str
+    region: str
+    min_vote_count: int = Field(ge=0)
+
+
+class Settings(_Section):
+    detector: DetectorSettings
+    recognizer: RecognizerSettings
+    tracker: TrackerSettings
+    session: SessionSettings
+    recommend: RecommendSettings
+    spotify: SpotifySettings
+    tmdb: TmdbSettings
+
+
+def user_config_file() -> Path:
+    return Path(platformdirs.user_config_dir("assistant")) / "config.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read config file {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"config file {path} is not valid TOML: {error}") from None
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Defaults < user file (``path``, else ASSISTANT_CONFIG, else the platform's config dir) < env."""
+    data = _read_toml(DEFAULTS_FILE)
+    source = path or (Path(os.environ["ASSISTANT_CONFIG"]) if os.environ.get("ASSISTANT_CONFIG") else None)
+    if source is None and user_config_file().is_file():
+        source = user_config_file()
+    if source is not None:
+        data = _merge(data, _read_toml(Path(source).expanduser()))
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if os.environ.get(variable) and isinstance(data.get(section), dict):
+            data[section][key] = os.environ[variable]
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        origin = f"config file {source}" if source else "default settings"
+        raise UserError(f"{origin}: {where}: {first['msg']}") from None
