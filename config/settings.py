@@ -32,6 +32,8 @@ class _Section(BaseModel):
 
 class DetectorSettings(_Section):
     backend: Literal["mediapipe", "haar"]
+    photo_model: Literal["short", "full", "both"]
+    video_model: Literal["short", "full", "both"]
     min_confidence: float = Field(ge=0.0, le=1.0)
     margin: float = Field(ge=0.0, le=1.0)
 
@@ -55,6 +57,7 @@ class SessionSettings(_Section):
 
 
 class RecommendSettings(_Section):
+    policy: str
     budget_s: float = Field(gt=0.0)
     cache_ttl_s: int = Field(ge=0)
     offline: bool
@@ -72,6 +75,8 @@ class TmdbSettings(_Section):
     language: str
     region: str
     min_vote_count: int = Field(ge=0)
+    sort_by: Literal["popularity.desc", "vote_average.desc", "vote_count.desc", "primary_release_date.desc",
+                     "revenue.desc"]
 
 
 class Settings(_Section):

@@ -8,6 +8,7 @@ elsewhere it stays float32.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,10 @@ def optimize_for_cpu(model: nn.Module, bf16: bool) -> tuple[nn.Module, torch.dty
     dtype = torch.bfloat16 if bf16 else torch.float32
     model = model.eval().to(dtype=dtype, memory_format=torch.channels_last)
     example = torch.zeros(2, 1, INPUT_SIZE, INPUT_SIZE, dtype=dtype).contiguous(memory_format=torch.channels_last)
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        # TorchScript is deprecated in favour of torch.compile, but compiling costs 10-30 s
+        # at every start of the CLI; the frozen graph loads in well under a second.
+        warnings.simplefilter("ignore", FutureWarning)
         traced = torch.jit.trace(model, example)
         optimized = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
         optimized(example)  # the first calls compile the fused kernels

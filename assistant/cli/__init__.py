@@ -18,7 +18,8 @@ import typer
 from typer.core import TyperGroup
 
 from assistant import __version__
-from assistant.cli import recognize, state
+from assistant.cli import bench, recognize, state
+from assistant.cli import recommend
 from assistant.cli.output import err_console
 from config.errors import UserError
 
@@ -53,7 +54,8 @@ def _root(
 
 
 recognize.register(app)
-
+recommend.register(app)
+app.add_typer(bench.app, name="bench")
 
 
 def main() -> None:

@@ -7,9 +7,13 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+import cv2
 import typer
 
-from assistant.cli.output import err_console
+from assistant.cli import state
+from assistant.cli.output import console, err_console, print_json
+from assistant.components import build_pipeline, load_classifier
+from assistant.ui.recognition import render_evaluation, render_predictions
 
 
 def train(
@@ -40,5 +44,75 @@ def train(
         err_console.print(f"best {val_split} accuracy {best['val_acc']:.4f} at epoch {best['epoch']}; weights: {summary['weights']}")
 
 
+
+
+def predict(
+    images: list[Path] = typer.Argument(..., help="Photos to analyse (JPEG, PNG, ...)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    tta: Optional[bool] = typer.Option(None, "--tta/--no-tta", help="Average with the mirrored face (default: the recognizer.tta setting)."),
+    weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
+) -> None:
+    """Every face in each photo with its box, emotion, confidence and all 7 probabilities."""
+    settings = state.settings()
+    pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
+    results, failed = [], 0
+    for path in images:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
+        if image is None:
+            failed += 1
+            reason = "does not exist" if not path.exists() else "is not a readable image"
+            err_console.print(f"error: {path} {reason}", style="red", highlight=False, markup=False)
+            results.append({"image": str(path), "error": reason})
+            continue
+        results.append({"image": str(path), "faces": [r.to_dict() for r in pipeline.analyze(image)]})
+    if as_json:
+        print_json(results)
+    else:
+        render_predictions(console, results)
+    if failed:
+        raise typer.Exit(1)
+
+
+def evaluate(
+    data: Path = typer.Option(..., "--data", help="FER-2013 folder or CSV, or any folder with one sub-folder per emotion."),
+    split: str = typer.Option("test", "--split", help="test, PublicTest or PrivateTest (FER-2013); ignored by plain class folders."),
+    weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
+    detect: bool = typer.Option(False, "--detect", help="Find and crop each face with the detector, as the live session does."),
+    tta: bool = typer.Option(True, "--tta/--no-tta", help="Average each face with its mirror image."),
+    report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write confusion-matrix (and training-curve) PNGs here."),
+    metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="metrics.csv of a training run, plotted into --report-dir."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Accuracy, macro-F1, per-class precision/recall/F1/ROC-AUC and the confusion matrix."""
+    from training.datasets import check_split
+    from training.evaluate import evaluate_aligned, evaluate_detected
+
+    check_split(split)
+    settings = state.settings()
+    if detect:
+        pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
+        report = evaluate_detected(pipeline, data, split)
+        classifier = pipeline.classifier
+    else:
+        classifier = load_classifier(settings, weights)
+        report = evaluate_aligned(classifier, data, split, tta)
+    report = {**report, "split": split, "detect": detect, "tta": tta,
+              "weights": str(weights or settings.recognizer.weights or "bundled")}
+    if report_dir:
+        from training.plots import plot_confusion_matrix, plot_training_curves
+
+        report_dir.mkdir(parents=True, exist_ok=True)
+        plot_confusion_matrix(report["confusion_matrix"], report["classes"], report_dir / "confusion_matrix.png",
+                              f"{data.name} {split}: accuracy {report['accuracy']:.4f}")
+        if metrics_log:
+            plot_training_curves(metrics_log, report_dir / "training_curves.png")
+    if as_json:
+        print_json(report)
+    else:
+        render_evaluation(console, report)
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(predict)
+    app.command()(evaluate)
     app.command()(train)

@@ -1,0 +1,56 @@
+"""Options and argument parsing shared by the commands that read the session database."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from sqlalchemy import Engine
+
+from assistant import reports
+from config.errors import UserError
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def db_option() -> Any:
+    return typer.Option(None, "--db", metavar="PATH", show_default=False,
+                        help="Session database (default: $ASSISTANT_DB, else assistant.db in the platform's data folder).")
+
+
+def json_option(what: str) -> Any:
+    return typer.Option(False, "--json", help=f"Print {what} as JSON on stdout instead of a table.")
+
+
+def since_option() -> Any:
+    return typer.Option(None, "--since", metavar="WHEN",
+                        help="Only sessions started since then: a duration back from now (30m, 12h, 7d, 2w) or a date (2025-01-31).")
+
+
+def parse_since(text: str, now: float | None = None) -> float:
+    """Unix seconds of ``--since``: "7d" is seven days before ``now``, a date or datetime is local time."""
+    match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
+    if match:
+        return (time.time() if now is None else now) - int(match[1]) * _UNITS[match[2]]
+    try:
+        return datetime.fromisoformat(text.strip()).timestamp()
+    except ValueError:
+        raise UserError(f"--since takes a duration like 30m, 12h, 7d or 2w, or a date like 2025-01-31; not {text!r}") from None
+
+
+def pick_session(engine: Engine, session_id: int | None, last: bool) -> int:
+    """SESSION_ID or --last (the default), never both."""
+    if session_id is not None and last:
+        raise UserError("give a SESSION_ID or --last, not both")
+    return session_id if session_id is not None else reports.last_session_id(engine)
+
+
+def refuse_to_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise UserError(f"{path} already exists; add --force to overwrite it")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name")

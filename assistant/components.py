@@ -1,0 +1,24 @@
+"""Build the recognizer pieces from settings, the same way for every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.settings import Settings
+from recognizer.detection import create_detector
+from recognizer.inference import EmotionClassifier
+from recognizer.pipeline import EmotionPipeline
+
+
+def load_classifier(settings: Settings, weights: Path | None = None) -> EmotionClassifier:
+    """``weights`` (a command's --weights) wins over the setting; empty setting = bundled weights."""
+    chosen = weights or (Path(settings.recognizer.weights).expanduser() if settings.recognizer.weights else None)
+    return EmotionClassifier.from_weights(chosen)
+
+
+def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None) -> EmotionPipeline:
+    detector_settings = settings.detector
+    detector = create_detector(detector_settings.backend, detector_settings.min_confidence,
+                               detector_settings.video_model if video else detector_settings.photo_model)
+    return EmotionPipeline(detector, load_classifier(settings, weights), detector_settings.margin,
+                           settings.recognizer.tta if tta is None else tta)

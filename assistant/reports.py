@@ -1,0 +1,341 @@
+"""Figures about past sessions: what `history`, `report` and `export` show.
+
+SQLite does the counting. Every sample stores the time it stands for (`dt`), so time per
+mood is a SUM over the covering index `ix_mood_samples_report`, and a session of a million
+frames is read without a million rows ever reaching Python. Mood changes and suggestions
+are few and are read as rows. Times shown as days and hours are the reader's local time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, Engine
+
+from config.errors import UserError
+from recognizer.classes import EMOTIONS
+
+# Buckets for "by day" and "by hour": a quarter of an hour lines up with every UTC offset
+# in use (some are :30 or :45), so each bucket falls into exactly one local hour.
+_BUCKET_S = 900
+_IN = "IN (SELECT value FROM json_each(:ids))"
+
+
+class ReportError(UserError):
+    """Nothing to report on, or no such session."""
+
+
+def iso(timestamp: float) -> str:
+    """Unix seconds as local ISO 8601 with its offset, as every JSON output shows times."""
+    return datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Seconds per tracked mood while a face was seen (None: no mood established yet), and without one."""
+
+    mood_seconds: dict[str | None, float] = field(default_factory=dict)
+    no_face_s: float = 0.0
+
+    @property
+    def face_s(self) -> float:
+        return sum(self.mood_seconds.values())
+
+    @property
+    def duration_s(self) -> float:
+        return self.face_s + self.no_face_s
+
+    @property
+    def mood_share(self) -> dict[str, float]:
+        """Mood -> fraction of the time with a face, in EMOTIONS order; moods never held are left out.
+
+        The shares add up to less than 1 when some face time came before a mood was established.
+        """
+        face = self.face_s
+        return {mood: self.mood_seconds[mood] / face for mood in EMOTIONS if self.mood_seconds.get(mood)}
+
+    @property
+    def dominant_mood(self) -> str | None:
+        known = {mood: seconds for mood, seconds in self.mood_seconds.items() if mood is not None and seconds > 0}
+        return max(known, key=lambda mood: (known[mood], -EMOTIONS.index(mood))) if known else None
+
+    def plus(self, other: Totals) -> Totals:
+        seconds = dict(self.mood_seconds)
+        for mood, value in other.mood_seconds.items():
+            seconds[mood] = seconds.get(mood, 0.0) + value
+        return Totals(seconds, self.no_face_s + other.no_face_s)
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of the timeline with one tracked mood (None: unknown)."""
+
+    start: float
+    end: float
+    mood: str | None
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Suggested:
+    session_id: int
+    t: float
+    kind: str
+    title: str
+    artist: str | None
+    year: int | None
+    mood: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        detail = {"artist": self.artist} if self.kind == "music" else {"year": self.year}
+        return {"kind": self.kind, "title": self.title, **detail, "mood": self.mood, "t": _s(self.t)}
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of `history`."""
+
+    id: int
+    start: float
+    totals: Totals
+    mood_changes: int
+    suggestions: int
+
+    @property
+    def face_share(self) -> float:
+        return self.totals.face_s / self.totals.duration_s if self.totals.duration_s else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "start": iso(self.start), "duration_s": _s(self.totals.duration_s),
+                "dominant_mood": self.totals.dominant_mood, "face_share": _share(self.face_share),
+                "mood_changes": self.mood_changes, "suggestions": self.suggestions}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a report shows, for one session or a period."""
+
+    totals: Totals
+    changes: int
+    longest_steady_s: float
+    suggestions: list[Suggested]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"duration_s": _s(self.totals.duration_s),
+                "mood_share": {mood: _share(share) for mood, share in self.totals.mood_share.items()},
+                "changes": self.changes, "longest_steady_s": _s(self.longest_steady_s),
+                "no_face_s": _s(self.totals.no_face_s)}
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    session_id: int
+    start: float
+    figures: Figures
+    timeline: list[Stretch]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"session_id": self.session_id, "start": iso(self.start), **self.figures.to_json(),
+                "timeline": [{"t": _s(s.start), "mood": s.mood} for s in self.timeline],
+                "suggestions": [s.to_json() for s in self.figures.suggestions]}
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Face time by mood within one local day or one hour of the day."""
+
+    label: str | int
+    totals: Totals
+
+    def to_json(self, key: str) -> dict[str, Any]:
+        return {key: self.label, "face_s": _s(self.totals.face_s), "dominant_mood": self.totals.dominant_mood,
+                "mood_share": {mood: _share(share) for mood, share in self.totals.mood_share.items()}}
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    since: float
+    session_ids: list[int]
+    figures: Figures
+    by_day: list[Bucket]
+    by_hour: list[Bucket]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"since": iso(self.since), "sessions": self.session_ids, **self.figures.to_json(),
+                "suggestions": [{"session_id": s.session_id, **s.to_json()} for s in self.figures.suggestions],
+                "by_day": [b.to_json("day") for b in self.by_day], "by_hour": [b.to_json("hour") for b in self.by_hour]}
+
+
+def _s(seconds: float) -> float:
+    return round(seconds, 3)
+
+
+def _share(fraction: float) -> float:
+    return round(fraction, 4)
+
+
+def _ids(ids: Iterable[int]) -> dict[str, str]:
+    """Session ids as one JSON parameter, so a period of any length is one query."""
+    return {"ids": json.dumps(list(ids))}
+
+
+def _check_not_empty(conn: Connection) -> None:
+    if conn.exec_driver_sql("SELECT 1 FROM sessions LIMIT 1").first() is None:
+        raise ReportError("no sessions recorded in this database yet; `assistant start` records one")
+
+
+def _totals(conn: Connection, ids: list[int]) -> dict[int, tuple[Totals, float, float]]:
+    """Per session: its Totals and the first and last sample times on its source's timeline."""
+    rows = conn.exec_driver_sql(
+        f"SELECT session_id, face, mood, SUM(dt), MIN(t), MAX(t) FROM mood_samples WHERE session_id {_IN} "
+        "GROUP BY session_id, face, mood", _ids(ids))
+    seconds: dict[int, dict[str | None, float]] = defaultdict(dict)
+    no_face: dict[int, float] = defaultdict(float)
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for session_id, face, mood, total, t_min, t_max in rows:
+        if face:
+            seconds[session_id][mood] = total
+        else:
+            no_face[session_id] += total
+        first[session_id] = min(first.get(session_id, t_min), t_min)
+        last[session_id] = max(last.get(session_id, t_max), t_max)
+    return {i: (Totals(seconds[i], no_face[i]), first.get(i, 0.0), last.get(i, 0.0)) for i in ids}
+
+
+def _changes(conn: Connection, ids: list[int]) -> dict[int, list[tuple[float, str | None]]]:
+    rows = conn.exec_driver_sql(
+        f"SELECT session_id, t, mood FROM mood_changes WHERE session_id {_IN} ORDER BY session_id, t, id", _ids(ids))
+    changes: dict[int, list[tuple[float, str | None]]] = {i: [] for i in ids}
+    for session_id, t, mood in rows:
+        changes[session_id].append((t, mood))
+    return changes
+
+
+def _timeline(first: float, last: float, changes: list[tuple[float, str | None]]) -> list[Stretch]:
+    """The tracked mood from the first sample to the last: unknown until the first change."""
+    stretches = []
+    starts = [(first, None), *changes]
+    for (start, mood), (end, _) in zip(starts, [*changes, (last, None)]):
+        if end > start:
+            stretches.append(Stretch(start, end, mood))
+    return stretches
+
+
+def _change_count(changes: list[tuple[float, str | None]]) -> int:
+    """The first mood established is where the session starts, not a change."""
+    return max(len(changes) - 1, 0)
+
+
+def _longest_steady(timeline: list[Stretch]) -> float:
+    return max((s.seconds for s in timeline if s.mood is not None), default=0.0)
+
+
+def _suggestions(conn: Connection, ids: list[int]) -> list[Suggested]:
+    rows = conn.exec_driver_sql(
+        f"SELECT session_id, t, kind, title, artist, year, mood FROM suggestions WHERE session_id {_IN} "
+        "ORDER BY session_id, t, id", _ids(ids))
+    return [Suggested(*row) for row in rows]
+
+
+def history(engine: Engine, *, limit: int | None = None, since: float | None = None) -> list[SessionSummary]:
+    """Sessions newest first, at most ``limit``, started at or after ``since`` (unix seconds)."""
+    with engine.connect() as conn:
+        _check_not_empty(conn)
+        sessions = conn.exec_driver_sql(
+            "SELECT id, started_at FROM sessions WHERE started_at >= :since ORDER BY started_at DESC, id DESC LIMIT :limit",
+            {"since": since if since is not None else float("-inf"), "limit": limit if limit is not None else -1}).all()
+        ids = [session_id for session_id, _ in sessions]
+        totals = _totals(conn, ids)
+        changes = _changes(conn, ids)
+        counts = dict(conn.exec_driver_sql(
+            f"SELECT session_id, COUNT(*) FROM suggestions WHERE session_id {_IN} GROUP BY session_id", _ids(ids)).all())
+    return [SessionSummary(i, start, totals[i][0], _change_count(changes[i]), counts.get(i, 0)) for i, start in sessions]
+
+
+def last_session_id(engine: Engine) -> int:
+    with engine.connect() as conn:
+        _check_not_empty(conn)
+        return conn.exec_driver_sql("SELECT id FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1").scalar_one()
+
+
+def session_report(engine: Engine, session_id: int) -> SessionReport:
+    with engine.connect() as conn:
+        _check_not_empty(conn)
+        start = conn.exec_driver_sql("SELECT started_at FROM sessions WHERE id = ?", (session_id,)).scalar()
+        if start is None:
+            raise ReportError(f"no session {session_id}; `assistant history` lists the sessions")
+        totals, first, last = _totals(conn, [session_id])[session_id]
+        changes = _changes(conn, [session_id])[session_id]
+        suggestions = _suggestions(conn, [session_id])
+    timeline = _timeline(first, last, changes)
+    figures = Figures(totals, _change_count(changes), _longest_steady(timeline), suggestions)
+    return SessionReport(session_id, start, figures, timeline)
+
+
+def period_report(engine: Engine, since: float) -> PeriodReport:
+    """All sessions started at or after ``since``, with face time by local day and by hour of day."""
+    with engine.connect() as conn:
+        _check_not_empty(conn)
+        ids = list(conn.exec_driver_sql("SELECT id FROM sessions WHERE started_at >= ? ORDER BY started_at, id",
+                                        (since,)).scalars())
+        if not ids:
+            raise ReportError(f"no sessions since {iso(since)}")
+        per_session = _totals(conn, ids)
+        changes = _changes(conn, ids)
+        suggestions = _suggestions(conn, ids)
+        quarters = conn.exec_driver_sql(
+            f"SELECT CAST(wall_time / {_BUCKET_S} AS INTEGER) AS quarter, mood, SUM(dt) FROM mood_samples "
+            f"WHERE session_id {_IN} AND face = 1 GROUP BY quarter, mood", _ids(ids)).all()
+    totals = Totals()
+    longest = 0.0
+    for i in ids:
+        session_totals, first, last = per_session[i]
+        totals = totals.plus(session_totals)
+        longest = max(longest, _longest_steady(_timeline(first, last, changes[i])))
+    by_day: dict[str, dict[str | None, float]] = defaultdict(lambda: defaultdict(float))
+    by_hour: dict[int, dict[str | None, float]] = defaultdict(lambda: defaultdict(float))
+    for quarter, mood, seconds in quarters:
+        local = datetime.fromtimestamp(quarter * _BUCKET_S)
+        by_day[local.date().isoformat()][mood] += seconds
+        by_hour[local.hour][mood] += seconds
+    figures = Figures(totals, sum(_change_count(c) for c in changes.values()), longest, suggestions)
+    return PeriodReport(since, ids, figures,
+                        [Bucket(day, Totals(dict(by_day[day]))) for day in sorted(by_day)],
+                        [Bucket(hour, Totals(dict(by_hour[hour]))) for hour in sorted(by_hour)])
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """A suggestion with everything the database knows about it, for playlists and files."""
+
+    kind: str
+    title: str
+    artist: str | None
+    year: int | None
+    genre: str | None
+    uri: str | None
+    tmdb_id: int | None
+    source: str
+    mood: str | None
+    strategy: str
+    t: float
+
+
+def export_items(engine: Engine, session_id: int) -> list[ExportItem]:
+    """Every suggestion of one session in the order it was made; an unknown id is an error."""
+    with engine.connect() as conn:
+        _check_not_empty(conn)
+        if conn.exec_driver_sql("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).first() is None:
+            raise ReportError(f"no session {session_id}; `assistant history` lists the sessions")
+        rows = conn.exec_driver_sql(
+            "SELECT kind, title, artist, year, genre, uri, tmdb_id, source, mood, strategy, t FROM suggestions "
+            "WHERE session_id = ? ORDER BY t, id", (session_id,))
+        return [ExportItem(*row) for row in rows]

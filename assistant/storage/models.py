@@ -1,0 +1,94 @@
+"""The tables, as SQLModel classes for code that wants rows as objects.
+
+The schema itself is created by the numbered functions in `migrations`, never by
+`create_all`, so that a database written by an older release can be upgraded in place;
+a test checks that the two agree. Times are unix seconds (REAL): durations are then plain
+subtraction in SQL, and local days and hours are computed at read time in the reader's
+time zone. `t` is seconds on the source's own timeline (capture time or position in the
+video file), the clock the mood tracker runs on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+
+class SessionRow(SQLModel, table=True):
+    """One run of `assistant start`; ended_at stays NULL if the process was killed."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_started_at", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: float
+    ended_at: float | None = None
+    source: str
+    settings: str  # the settings the session ran with, as JSON
+    end_reason: str | None = None
+
+
+class SampleRow(SQLModel, table=True):
+    """One processed frame: no image, only whether a face was seen and what it looked like."""
+
+    __tablename__ = "mood_samples"
+    # Covering index of every report query: per session, the time per (face, mood) is a
+    # SUM(dt) read from the index alone, which is what keeps a million samples under 2 s.
+    __table_args__ = (Index("ix_mood_samples_report", "session_id", "face", "mood", "dt", "t", "wall_time"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
+    t: float
+    # Seconds since the session's previous sample (0 for the first): the stretch of time
+    # this sample stands for, so time shares are sums instead of window functions.
+    dt: float
+    wall_time: float
+    face: bool
+    # The classifier's probabilities for this frame (NULL without a face), one column per
+    # name of recognizer.classes.EMOTIONS.
+    angry: float | None = None
+    disgust: float | None = None
+    fear: float | None = None
+    happy: float | None = None
+    neutral: float | None = None
+    sad: float | None = None
+    surprise: float | None = None
+    mood: str | None = None  # the tracked mood after this frame; NULL while unknown
+
+
+class MoodChangeRow(SQLModel, table=True):
+    """A change of the tracked mood; mood NULL means it became unknown (face gone too long)."""
+
+    __tablename__ = "mood_changes"
+    __table_args__ = (Index("ix_mood_changes_session_t", "session_id", "t"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
+    t: float
+    mood: str | None = None
+
+
+class SuggestionRow(SQLModel, table=True):
+    """One suggested song or movie, with the mood and strategy it was chosen for."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        Index("ix_suggestions_session_t", "session_id", "t"),
+        CheckConstraint("kind IN ('music', 'movie')", name="ck_suggestions_kind"),
+        CheckConstraint("source IN ('online', 'offline')", name="ck_suggestions_source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
+    t: float
+    kind: str
+    title: str
+    artist: str | None = None
+    year: int | None = None
+    genre: str | None = None
+    uri: str | None = None
+    tmdb_id: int | None = None
+    source: str
+    mood: str | None = None
+    strategy: str
+

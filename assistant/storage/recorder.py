@@ -1,0 +1,201 @@
+"""The live session's writer: cheap to call every frame, durable to within half a second.
+
+Each frame only appends a tuple to a list; the caller's loop calls `maybe_flush()` and the
+rows go to SQLite in one transaction about twice a second (`FLUSH_INTERVAL_S`). WAL with
+synchronous=NORMAL keeps every committed transaction when the process is killed, so a
+SIGKILL costs at most what was buffered since the last flush and never the file's integrity.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from assistant.storage.database import open_engine, storage_error
+from assistant.storage.lock import DatabaseLock
+from recognizer.classes import EMOTIONS
+
+FLUSH_INTERVAL_S = 0.5
+_MOODS = frozenset(EMOTIONS)
+_SAMPLE_INSERT = (
+    f"INSERT INTO mood_samples (session_id, t, dt, wall_time, face, {', '.join(EMOTIONS)}, mood) "
+    f"VALUES ({', '.join('?' * (len(EMOTIONS) + 6))})"
+)
+_CHANGE_INSERT = "INSERT INTO mood_changes (session_id, t, mood) VALUES (?, ?, ?)"
+_SUGGESTION_INSERT = (
+    "INSERT INTO suggestions (session_id, t, kind, title, artist, year, genre, uri, tmdb_id, source, mood, strategy) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRecord:
+    """One suggested item as the database keeps it.
+
+    ``kind`` is "music" or "movie"; ``source`` is "online" (Spotify, TMDB) or "offline" (the
+    bundled catalog). Songs carry ``artist`` and, when Spotify knows them, ``uri``; movies
+    carry ``year`` and ``tmdb_id``. Anything with these attribute or key names can be
+    passed to `SessionRecorder.add_suggestions`.
+    """
+
+    kind: str
+    title: str
+    source: str
+    artist: str | None = None
+    year: int | None = None
+    genre: str | None = None
+    uri: str | None = None
+    tmdb_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("music", "movie"):
+            raise ValueError(f"suggestion kind must be 'music' or 'movie', not {self.kind!r}")
+        if self.source not in ("online", "offline"):
+            raise ValueError(f"suggestion source must be 'online' or 'offline', not {self.source!r}")
+        if not self.title:
+            raise ValueError("a suggestion needs a title")
+
+    @classmethod
+    def of(cls, item: SuggestionRecord | Mapping[str, Any] | object) -> SuggestionRecord:
+        """A record from a mapping or any object with the same field names (missing ones are None)."""
+        if isinstance(item, cls):
+            return item
+        if isinstance(item, Mapping):
+            return cls(**{field.name: item.get(field.name) for field in fields(cls)})
+        return cls(**{field.name: getattr(item, field.name, None) for field in fields(cls)})
+
+
+class SessionRecorder:
+    """Writes one session. Not thread-safe: drive it from the loop that reads the frames."""
+
+    def __init__(self, path: Path, engine: Engine, conn: Connection, lock: DatabaseLock, session_id: int) -> None:
+        """Use `SessionRecorder.start`."""
+        self.path = path
+        self.session_id = session_id
+        self.closed = False
+        self._engine, self._conn, self._lock = engine, conn, lock
+        self._samples: list[tuple] = []
+        self._changes: list[tuple] = []
+        self._suggestions: list[tuple] = []
+        self._last_t: float | None = None
+        self._last_flush = time.monotonic()
+
+    @classmethod
+    def start(cls, db_path: Path, source: str, settings_json: str) -> SessionRecorder:
+        """Open (or create) the database, record a new session row, and hold the session lock."""
+        json.loads(settings_json)  # a ValueError now rather than unreadable settings in every report
+        engine = open_engine(db_path, create=True)
+        try:
+            lock = DatabaseLock(db_path, exclusive=False)
+        except BaseException:
+            engine.dispose()
+            raise
+        conn: Connection | None = None
+        try:
+            conn = engine.connect().execution_options(immediate=True)
+            with conn.begin():
+                result = conn.exec_driver_sql(
+                    "INSERT INTO sessions (started_at, source, settings) VALUES (?, ?, ?)", (time.time(), source, settings_json)
+                )
+        except BaseException as error:
+            if conn is not None:
+                conn.close()
+            engine.dispose()
+            lock.release()
+            if isinstance(error, (sqlite3.Error, DBAPIError)):
+                raise storage_error(db_path, error) from None
+            raise
+        return cls(db_path, engine, conn, lock, int(result.lastrowid))
+
+    def add_sample(self, t: float, wall_time: float, probabilities: Sequence[float] | None, mood: str | None) -> None:
+        """One frame: ``t`` on the source's timeline, ``wall_time`` unix seconds, None for no face."""
+        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
+        self._last_t = t
+        if probabilities is None:
+            values: Sequence[float | None] = (None,) * len(EMOTIONS)
+        else:
+            values = [float(p) for p in probabilities]
+            if len(values) != len(EMOTIONS):
+                raise ValueError(f"expected {len(EMOTIONS)} probabilities in EMOTIONS order, got {len(values)}")
+        self._samples.append((self.session_id, t, dt, wall_time, probabilities is not None, *values, _checked(mood)))
+
+    def add_mood_change(self, t: float, mood: str | None) -> None:
+        """The tracked mood became ``mood`` (None: unknown) at ``t``."""
+        self._changes.append((self.session_id, t, _checked(mood)))
+
+    def add_suggestions(self, t: float, items: Iterable[SuggestionRecord | Mapping[str, Any] | object],
+                        mood: str | None, strategy: str) -> None:
+        """One round of suggestions, made at ``t`` for ``mood`` with ``strategy``."""
+        for item in items:
+            r = SuggestionRecord.of(item)
+            self._suggestions.append((self.session_id, t, r.kind, r.title, r.artist, r.year, r.genre, r.uri, r.tmdb_id,
+                                      r.source, _checked(mood), strategy))
+
+    def flush_due(self) -> bool:
+        return time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S
+
+    def maybe_flush(self) -> bool:
+        """Flush if the interval has passed; cheap enough to call on every frame."""
+        if not self.flush_due():
+            return False
+        self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Write everything buffered in one transaction; on failure the buffers are kept for the next try."""
+        self._last_flush = time.monotonic()
+        if not (self._samples or self._changes or self._suggestions):
+            return
+        try:
+            with self._conn.begin():
+                for statement, rows in ((_SAMPLE_INSERT, self._samples), (_CHANGE_INSERT, self._changes),
+                                        (_SUGGESTION_INSERT, self._suggestions)):
+                    if rows:
+                        self._conn.exec_driver_sql(statement, rows)
+        except (sqlite3.Error, DBAPIError) as error:
+            raise storage_error(self.path, error) from None
+        self._samples, self._changes, self._suggestions = [], [], []
+
+    def close(self, end_reason: str) -> None:
+        """Flush, write the end time and reason, and let go of the file and the lock."""
+        if self.closed:
+            return
+        try:
+            self.flush()
+            with self._conn.begin():
+                self._conn.exec_driver_sql("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ?",
+                                           (time.time(), end_reason, self.session_id))
+        except (sqlite3.Error, DBAPIError) as error:
+            raise storage_error(self.path, error) from None
+        finally:
+            self.closed = True
+            self._conn.close()
+            self._engine.dispose()
+            self._lock.release()
+
+    def __enter__(self) -> SessionRecorder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        """Whatever ends the block, the session gets its end time; an explicit close() wins."""
+        if kind is None:
+            self.close("ended")
+        elif issubclass(kind, KeyboardInterrupt):
+            self.close("interrupted")
+        else:
+            self.close(f"error: {kind.__name__}")
+
+
+def _checked(mood: str | None) -> str | None:
+    if mood is not None and mood not in _MOODS:
+        raise ValueError(f"unknown mood {mood!r}; expected one of {', '.join(EMOTIONS)} or None")
+    return mood

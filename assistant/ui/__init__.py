@@ -1,0 +1,1 @@
+"""Rich renderings of what the commands produce; no computation happens here."""

@@ -1,0 +1,53 @@
+"""Image → faces → emotions: the path every caller shares (predict, evaluate --detect, live).
+
+Keeping detection, cropping and classification in one place is what guarantees that a
+face is prepared for the model exactly the same way in evaluation and in the product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer.classes import EMOTIONS
+from recognizer.detection import Face, FaceDetector, crop_face
+from recognizer.inference import EmotionClassifier
+
+
+@dataclass(frozen=True)
+class FaceEmotion:
+    face: Face
+    probabilities: np.ndarray  # (7,) in EMOTIONS order
+
+    @property
+    def emotion(self) -> str:
+        return EMOTIONS[int(self.probabilities.argmax())]
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probabilities.max())
+
+    def to_dict(self) -> dict:
+        return {
+            "box": {"x": self.face.x, "y": self.face.y, "width": self.face.width, "height": self.face.height},
+            "face_score": round(self.face.score, 4),
+            "emotion": self.emotion,
+            "confidence": round(self.confidence, 4),
+            "probabilities": {name: round(float(p), 4) for name, p in zip(EMOTIONS, self.probabilities)},
+        }
+
+
+class EmotionPipeline:
+    def __init__(self, detector: FaceDetector, classifier: EmotionClassifier, margin: float, tta: bool = False) -> None:
+        self.detector, self.classifier, self.margin, self.tta = detector, classifier, margin, tta
+
+    def analyze(self, image: np.ndarray, largest_only: bool = False) -> list[FaceEmotion]:
+        """Every face in a BGR image with its probabilities (one batched model call), largest first."""
+        faces = sorted(self.detector.detect(image), key=lambda f: f.area, reverse=True)
+        if largest_only:
+            faces = faces[:1]
+        if not faces:
+            return []
+        probabilities = self.classifier.predict([crop_face(image, face, self.margin) for face in faces], tta=self.tta)
+        return [FaceEmotion(face, p) for face, p in zip(faces, probabilities)]
