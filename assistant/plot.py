@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from assistant.palette import color
@@ -15,7 +16,7 @@ from assistant.reports import PeriodReport, SessionReport, Totals
 from recognizer.classes import EMOTIONS
 
 
-def _distribution(ax, totals: Totals) -> None:  # noqa: ANN001 (matplotlib Axes)
+def _distribution(ax: Axes, totals: Totals) -> None:
     shares = totals.mood_share
     ax.barh(list(shares), [100 * v for v in shares.values()], color=[color(m) for m in shares])
     ax.invert_yaxis()
@@ -50,7 +51,7 @@ def plot_period(report: PeriodReport, path: Path) -> None:
             days.bar(labels, hours, bottom=bottom, color=color(name), label=name or "unknown")
             bottom = [b + h for b, h in zip(bottom, hours)]
     days.set_ylabel("hours with a face")
-    days.set_title(f"{len(report.session_ids)} sessions: mood by day")
+    days.set_title(f"Mood by day, {len(report.session_ids)} session{'' if len(report.session_ids) == 1 else 's'}")
     days.legend(loc="upper left", fontsize="small")
     _distribution(distribution, report.figures.totals)
     figure.savefig(path, format="png")

@@ -266,12 +266,17 @@ def last_session_id(engine: Engine) -> int:
         return conn.exec_driver_sql("SELECT id FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1").scalar_one()
 
 
+def _session_start(conn: Connection, session_id: int) -> float:
+    _check_not_empty(conn)
+    start = conn.exec_driver_sql("SELECT started_at FROM sessions WHERE id = ?", (session_id,)).scalar()
+    if start is None:
+        raise ReportError(f"no session {session_id}; `assistant history` lists the sessions")
+    return start
+
+
 def session_report(engine: Engine, session_id: int) -> SessionReport:
     with engine.connect() as conn:
-        _check_not_empty(conn)
-        start = conn.exec_driver_sql("SELECT started_at FROM sessions WHERE id = ?", (session_id,)).scalar()
-        if start is None:
-            raise ReportError(f"no session {session_id}; `assistant history` lists the sessions")
+        start = _session_start(conn, session_id)
         totals, first, last = _totals(conn, [session_id])[session_id]
         changes = _changes(conn, [session_id])[session_id]
         suggestions = _suggestions(conn, [session_id])
@@ -329,13 +334,11 @@ class ExportItem:
     t: float
 
 
-def export_items(engine: Engine, session_id: int) -> list[ExportItem]:
-    """Every suggestion of one session in the order it was made; an unknown id is an error."""
+def export_items(engine: Engine, session_id: int) -> tuple[float, list[ExportItem]]:
+    """The session's start and every suggestion it made, in order; an unknown id is an error."""
     with engine.connect() as conn:
-        _check_not_empty(conn)
-        if conn.exec_driver_sql("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).first() is None:
-            raise ReportError(f"no session {session_id}; `assistant history` lists the sessions")
+        start = _session_start(conn, session_id)
         rows = conn.exec_driver_sql(
             "SELECT kind, title, artist, year, genre, uri, tmdb_id, source, mood, strategy, t FROM suggestions "
             "WHERE session_id = ? ORDER BY t, id", (session_id,))
-        return [ExportItem(*row) for row in rows]
+        return start, [ExportItem(*row) for row in rows]

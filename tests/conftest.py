@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -20,9 +18,25 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
-def needs_shared(*parts: str) -> Path:
-    """The path under ../shared, or skip the test with the reason when it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is not present (../shared is only beside the repo on the team's machines)")
-    return path
+@pytest.fixture(scope="session")
+def folder_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from synthetic import write_folder_dataset
+
+    return write_folder_dataset(tmp_path_factory.mktemp("fer_folders"))
+
+
+@pytest.fixture(scope="session")
+def csv_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from synthetic import write_csv_dataset
+
+    return write_csv_dataset(tmp_path_factory.mktemp("fer_csv") / "fer2013.csv")
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory: pytest.TempPathFactory, folder_dataset: Path) -> Path:
+    """One short training run on the generated set, shared by the tests that need weights."""
+    from training.train import TrainConfig, main
+
+    out = tmp_path_factory.mktemp("run")
+    main(TrainConfig(data=folder_dataset, epochs=3, batch_size=32, lr=0.05, workers=0, out=out, seed=1))
+    return out

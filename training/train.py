@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import pickle
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,7 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from config.errors import UserError
@@ -100,6 +101,21 @@ class ResumableSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return max(0, self.per_rank - self.skip_batches * self.batch_size)
+
+
+def ema_update(decay: float):
+    """EMA whose decay ramps up as (1 + n) / (10 + n): the average follows the fast early
+    changes instead of dragging the random initialisation along for thousands of steps."""
+
+    @torch.no_grad()
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], num_averaged: torch.Tensor) -> None:
+        if not torch.is_floating_point(averaged[0]):  # batch norm's step counters
+            torch._foreach_copy_(averaged, current)
+            return
+        n = float(num_averaged)
+        torch._foreach_lerp_(averaged, current, 1.0 - min(decay, (1.0 + n) / (10.0 + n)))
+
+    return update
 
 
 def class_weights(counts: np.ndarray, power: float) -> torch.Tensor:
@@ -181,7 +197,7 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
 
     model, model_config = build_model(config.arch, pretrained=config.pretrained)
     model = model.to(memory_format=torch.channels_last)
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
+    ema = AveragedModel(model, multi_avg_fn=ema_update(config.ema_decay), use_buffers=True)
     train_model = nn.parallel.DistributedDataParallel(model) if info.enabled else model
 
     sampler = ResumableSampler(len(train_set), config.seed, info, config.batch_size)
@@ -209,7 +225,7 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
             ema.load_state_dict(checkpoint["ema"])
             optimizer.load_state_dict(checkpoint["optimizer"])
             scheduler.load_state_dict(checkpoint["scheduler"])
-        except (OSError, RuntimeError, KeyError, EOFError) as error:
+        except (OSError, RuntimeError, KeyError, EOFError, ValueError, pickle.UnpicklingError) as error:
             raise UserError(f"cannot resume from {config.resume}: {str(error).splitlines()[0]}") from None
         start_epoch, skip_batches, best = checkpoint["epoch"], checkpoint["step"], checkpoint["best"]
         say(f"resumed from {config.resume} at epoch {start_epoch + 1}, batch {skip_batches + 1}")

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from assistant import __version__
 from assistant.cli import bench, recognize, state
 from assistant.cli import recommend
+from assistant.cli import export, forget, history, report
 from assistant.cli.output import err_console
 from config.errors import UserError
 
@@ -55,6 +56,8 @@ def _root(
 
 recognize.register(app)
 recommend.register(app)
+for module in (history, report, export, forget):
+    module.register(app)
 app.add_typer(bench.app, name="bench")
 
 

@@ -9,6 +9,7 @@ import typer
 
 from assistant.cli import state
 from assistant.cli.output import console, print_json
+from assistant.cli.report import bench_report
 from assistant.components import load_classifier
 
 app = typer.Typer(help="Measure speed on this machine.", no_args_is_help=True)
@@ -31,3 +32,6 @@ def bench_recognizer(
         console.print(f"{result['faces_per_s']:.0f} faces/s batched ({result['batch_size']} per call), "
                       f"{result['ms_per_face']:.2f} ms per single face (p95 {result['ms_per_face_p95']:.2f} ms), "
                       f"{result['dtype']}, {result['threads']} threads")
+
+
+app.command("report")(bench_report)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.table import Table
 
 from assistant import reports
@@ -32,13 +33,15 @@ def history(
     if not sessions:
         console.print(f"No sessions since {reports.iso(since_ts)}." if since_ts is not None else "No sessions.")
         return
-    table = Table(title="Sessions", title_justify="left")
-    for header, justify in (("id", "right"), ("start", "left"), ("duration", "right"), ("mood", "left"),
-                            ("moods", "left"), ("face", "right"), ("changes", "right"), ("suggestions", "right")):
-        table.add_column(header, justify=justify)
+    # No vertical rules and collapsed padding: the eight columns fit an 80-column terminal.
+    table = Table(title="Sessions", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  collapse_padding=True, show_edge=False)
+    for header, justify in (("id", "right"), ("start", "left"), ("length", "right"), ("mood", "left"),
+                            ("moods", "left"), ("face", "right"), ("changes", "right"), ("suggested", "right")):
+        table.add_column(header, justify=justify, no_wrap=True)
     for s in sessions:
         table.add_row(str(s.id), datetime.fromtimestamp(s.start).strftime("%Y-%m-%d %H:%M"), duration(s.totals.duration_s),
-                      mood(s.totals.dominant_mood), share_bar(s.totals, 12), f"{s.face_share:.0%}",
+                      mood(s.totals.dominant_mood), share_bar(s.totals, 8), f"{s.face_share:.0%}",
                       str(s.mood_changes), str(s.suggestions))
     console.print(table)
 

@@ -50,7 +50,7 @@ def pick_session(engine: Engine, session_id: int | None, last: bool) -> int:
 
 
 def refuse_to_overwrite(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise UserError(f"{path} already exists; add --force to overwrite it")
     if path.is_dir():
         raise UserError(f"{path} is a folder; give a file name")
+    if path.exists() and not force:
+        raise UserError(f"{path} already exists; add --force to overwrite it")

@@ -11,8 +11,8 @@ from rich.table import Table
 from assistant.cli import state
 from assistant.cli.output import console, err_console, print_json
 from recognizer.classes import EMOTIONS
-from recommenders.policy import STRATEGIES
 from recommenders.service import MAX_LIMIT, Recommendations, Suggestions
+from recommenders.spotify_auth import login, login_status, token_file
 from recommenders.tmdb import ATTRIBUTION
 
 
@@ -23,15 +23,15 @@ def recommend(
                                            "(lower arousal whatever the mood). Default: the session.strategy setting."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, max=MAX_LIMIT,
                                         help="Tracks and movies to suggest, each. Default: session.suggestion_limit."),
-    round_no: int = typer.Option(0, "--round", min=0, help="Round of a session, from 0; uplift moves one step a round."),
+    round_no: int = typer.Option(0, "--round", min=0, help="Round of a session, from 0: uplift moves a step a round."),
     offline: bool = typer.Option(False, "--offline", help="Only the built-in catalog: no network, no keys needed."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Suggest music (Spotify) and movies (TMDB) for a mood, or from the offline catalog.
 
-    Spotify needs SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET, TMDB needs TMDB_READ_ACCESS_TOKEN
-    or TMDB_API_KEY; without them, or when a service fails, the offline catalog answers and a
-    note says why.
+    Spotify needs SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET; TMDB needs TMDB_READ_ACCESS_TOKEN or TMDB_API_KEY.
+
+    Without them, or when a service fails, the offline catalog answers and a note says why.
     """
     settings = state.settings()
     service = Recommendations(settings, offline=offline or None)
@@ -74,11 +74,10 @@ auth_app = typer.Typer(help="Log in to Spotify and see which API keys are config
 def auth_spotify() -> None:
     """Log in to your Spotify account in the browser, to export suggestions as playlists.
 
-    Needs SPOTIPY_CLIENT_ID (no secret: the login uses PKCE) and the app's redirect URI set
-    to the spotify.redirect_uri setting (default http://127.0.0.1:8888/callback).
-    """
-    from recommenders.spotify_auth import login, token_file
+    Needs SPOTIPY_CLIENT_ID (PKCE: no secret) and the spotify.redirect_uri setting as a redirect URI of the app.
 
+    The default is http://127.0.0.1:8888/callback: Spotify refuses localhost.
+    """
     settings = state.settings()
     err_console.print(f"Opening Spotify's login page; waiting for the browser at {settings.spotify.redirect_uri} …",
                       highlight=False)
@@ -90,8 +89,6 @@ def auth_spotify() -> None:
 @auth_app.command("status")
 def auth_status() -> None:
     """Say which keys and logins are configured, without showing any of them."""
-    from recommenders.spotify_auth import login_status
-
     settings = state.settings()
     login = login_status()
     table = Table(show_header=False, box=None)

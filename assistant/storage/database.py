@@ -109,11 +109,11 @@ def open_engine(path: Path, *, create: bool = False) -> Engine:
     """
     if path.is_dir():
         raise StorageError(f"{path} is a folder; --db takes a database file")
-    if not path.exists():
-        if not create:
-            raise StorageError(f"no database at {path} yet: `assistant start` records sessions there")
-        _create_private(path)
+    if not path.exists() and not create:
+        raise StorageError(f"no database at {path} yet: `assistant start` records sessions there")
     try:
+        if not path.exists():
+            _create_private(path)
         conn = _connect(path)
         try:
             _prepare(conn, path, create)
@@ -121,7 +121,7 @@ def open_engine(path: Path, *, create: bool = False) -> Engine:
             conn.close()
     except sqlite3.Error as error:
         raise storage_error(path, error) from None
-    except OSError as error:  # e.g. a folder we may not write in
+    except OSError as error:  # from _create_private, e.g. a folder we may not write in
         raise StorageError(f"cannot create database {path}: {error.strerror}") from None
     engine = create_engine("sqlite://", creator=lambda: _connect(path), poolclass=NullPool)
     event.listen(engine, "begin", _begin)

@@ -118,15 +118,16 @@ class SessionRecorder:
 
     def add_sample(self, t: float, wall_time: float, probabilities: Sequence[float] | None, mood: str | None) -> None:
         """One frame: ``t`` on the source's timeline, ``wall_time`` unix seconds, None for no face."""
-        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
-        self._last_t = t
         if probabilities is None:
             values: Sequence[float | None] = (None,) * len(EMOTIONS)
         else:
             values = [float(p) for p in probabilities]
             if len(values) != len(EMOTIONS):
                 raise ValueError(f"expected {len(EMOTIONS)} probabilities in EMOTIONS order, got {len(values)}")
-        self._samples.append((self.session_id, t, dt, wall_time, probabilities is not None, *values, _checked(mood)))
+        mood = _checked(mood)
+        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)  # a clock step back stands for no time
+        self._last_t = t
+        self._samples.append((self.session_id, t, dt, wall_time, probabilities is not None, *values, mood))
 
     def add_mood_change(self, t: float, mood: str | None) -> None:
         """The tracked mood became ``mood`` (None: unknown) at ``t``."""

@@ -1,0 +1,58 @@
+"""API responses on disk for a while, so a mood that comes back does not spend quota again.
+
+Entries are keyed by the request (service, endpoint and parameters, never a key or token)
+and live under the platform's cache dir; a damaged or expired entry is simply a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("assistant")) / "responses"
+
+
+class ResponseCache:
+    def __init__(self, ttl_s: int, directory: Path | None = None) -> None:
+        self.ttl_s = ttl_s
+        self.directory = directory or default_cache_dir()
+
+    def _path(self, service: str, request: dict[str, Any]) -> Path:
+        digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        return self.directory / service / f"{digest}.json"
+
+    def get(self, service: str, request: dict[str, Any]) -> Any | None:
+        """The stored response to ``request``, or None when absent, expired or unreadable."""
+        if self.ttl_s <= 0:
+            return None
+        try:
+            entry = json.loads(self._path(service, request).read_text(encoding="utf-8"))
+            if time.time() - float(entry["stored_at"]) <= self.ttl_s:
+                return entry["response"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None
+
+    def put(self, service: str, request: dict[str, Any], response: Any) -> None:
+        """Store ``response``; a cache that cannot be written only costs a request later."""
+        if self.ttl_s <= 0:
+            return
+        path = self._path(service, request)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written beside and renamed, so a reader never sees half a file.
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
+                                             encoding="utf-8") as handle:
+                json.dump({"stored_at": time.time(), "response": response}, handle)
+            os.replace(handle.name, path)
+        except OSError:
+            pass

@@ -1,0 +1,140 @@
+"""The user's Spotify login (Authorization Code with PKCE), needed only to export playlists.
+
+PKCE needs the app's client id but not its secret. Spotify refuses ``localhost`` redirects,
+so the redirect is a loopback IP such as ``http://127.0.0.1:8888/callback``, where spotipy
+listens once for the browser. The token is cached in the platform's data dir in a file only
+the user can read (created 0600, never chmod-ed after the fact).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import platformdirs
+from spotipy import SpotifyException
+from spotipy.cache_handler import CacheHandler
+from spotipy.oauth2 import SpotifyPKCE
+
+from config.errors import UserError
+from config.settings import SpotifySettings
+from recommenders.faults import register_secret, scrub
+from recommenders.spotify import accounts_url, describe, spotify_client
+
+SCOPES = "playlist-modify-private playlist-modify-public"
+
+
+def token_file() -> Path:
+    return Path(platformdirs.user_data_dir("assistant")) / "spotify-token.json"
+
+
+class PrivateTokenFile(CacheHandler):
+    """spotipy's token cache, but the file is born 0600 in a 0700 dir (spotipy's own writes
+    it with the umask's mode first and chmods afterwards)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get_cached_token(self) -> dict | None:
+        try:
+            token = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if isinstance(token, dict):
+            register_secret(token.get("access_token"))
+            register_secret(token.get("refresh_token"))
+            return token
+        return None
+
+    def save_token_to_cache(self, token_info: dict) -> None:
+        register_secret(token_info.get("access_token"))
+        register_secret(token_info.get("refresh_token"))
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_CREAT
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(token_info, handle)
+
+
+def require_client_id() -> str:
+    """The app's client id; the login needs no secret (that is the point of PKCE)."""
+    client_id = os.environ.get("SPOTIPY_CLIENT_ID", "").strip()
+    if not client_id:
+        raise UserError("SPOTIPY_CLIENT_ID is not set: create an app in Spotify's developer dashboard and "
+                        "export its client id")
+    return client_id
+
+
+def user_auth(settings: SpotifySettings, timeout_s: float, *, open_browser: bool = True) -> SpotifyPKCE:
+    """The PKCE auth manager on the configured accounts service, caching in ``token_file()``."""
+    redirect = urlparse(settings.redirect_uri)
+    if redirect.hostname == "localhost":
+        raise UserError(f"spotify.redirect_uri {settings.redirect_uri}: Spotify refuses localhost; "
+                        "use a loopback IP such as http://127.0.0.1:8888/callback")
+    auth = SpotifyPKCE(client_id=require_client_id(), redirect_uri=settings.redirect_uri, scope=SCOPES,
+                       cache_handler=PrivateTokenFile(token_file()), requests_timeout=timeout_s,
+                       open_browser=open_browser)
+    auth.OAUTH_AUTHORIZE_URL = accounts_url(settings, "authorize")
+    auth.OAUTH_TOKEN_URL = accounts_url(settings, "api/token")
+    return auth
+
+
+def login(settings: SpotifySettings, timeout_s: float) -> str:
+    """Open the browser at Spotify's consent page, wait for the redirect, cache the token;
+    returns the name of the account that logged in."""
+    auth = user_auth(settings, timeout_s)
+    try:
+        auth.get_access_token(check_cache=False)
+        profile = spotify_client(auth, settings, timeout_s).me()
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+            raise UserError(f"cannot listen on {settings.redirect_uri} for the login redirect: "
+                            "the port is in use") from None
+        if isinstance(error, SpotifyException) and error.http_status == 403:
+            raise UserError("Spotify refused this account (HTTP 403): an app in development mode must list it "
+                            "under User Management in the developer dashboard") from None
+        raise UserError(f"Spotify login failed: {scrub(describe(error).reason)}") from None
+    if not isinstance(profile, dict):
+        raise UserError("Spotify login failed: malformed response from /me")
+    return str(profile.get("display_name") or profile.get("id") or "unknown user")
+
+
+def logged_in_auth(settings: SpotifySettings, timeout_s: float) -> SpotifyPKCE:
+    """The auth manager for a user who already logged in; never starts an interactive login
+    (which would wait for a browser), so a command can fail fast instead."""
+    auth = user_auth(settings, timeout_s, open_browser=False)
+    token = auth.cache_handler.get_cached_token()
+    if not token or not token.get("refresh_token"):
+        raise UserError("not logged in to Spotify: run `assistant auth spotify` first")
+    try:
+        valid = auth.validate_token(token)  # refreshes an expired token: a network call
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        raise UserError(f"cannot renew the saved Spotify login ({scrub(describe(error).reason)}); "
+                        "try again, or run `assistant auth spotify`") from None
+    if valid is None:
+        raise UserError("the saved Spotify login lacks playlist permissions: run `assistant auth spotify` again")
+    return auth
+
+
+@dataclass(frozen=True)
+class LoginStatus:
+    token_file: Path
+    logged_in: bool
+    expires_in_s: int | None
+    scopes: str
+
+
+def login_status() -> LoginStatus:
+    """What the cached login says, read locally (no network, no secret in the result)."""
+    path = token_file()
+    token = PrivateTokenFile(path).get_cached_token()
+    if not token:
+        return LoginStatus(path, False, None, "")
+    expires_at = token.get("expires_at")
+    expires_in = int(expires_at - time.time()) if isinstance(expires_at, (int, float)) else None
+    return LoginStatus(path, bool(token.get("refresh_token")), expires_in, str(token.get("scope", "")))

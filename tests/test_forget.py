@@ -1,0 +1,85 @@
+"""`forget`: confirmation, no trace of the session left in the file, refusals."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import recorded
+from assistant.cli import app
+from assistant.storage.recorder import SessionRecorder
+
+runner = CliRunner()
+TABLES = ("sessions", "mood_samples", "mood_changes", "suggestions")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "assistant.db"
+    recorded.build(path)
+    return path
+
+
+def rows_per_session(path: Path) -> dict[str, dict[int, int]]:
+    with sqlite3.connect(path) as conn:
+        return {table: dict(conn.execute(f"SELECT {'id' if table == 'sessions' else 'session_id'}, COUNT(*) FROM {table} GROUP BY 1"))
+                for table in TABLES}
+
+
+def file_bytes(path: Path) -> bytes:
+    """The database with its WAL and shared-memory files: everywhere a deleted row could linger."""
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+def test_forget_one_session_leaves_no_trace_of_it(db: Path) -> None:
+    assert b"Film A" in file_bytes(db)
+    result = runner.invoke(app, ["forget", "1", "--db", str(db)], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert f"Delete session 1 (61 mood samples, 5 suggestions) from {db}?" in result.stderr
+
+    assert rows_per_session(db) == {"sessions": {2: 1}, "mood_samples": {2: 5}, "mood_changes": {2: 1}, "suggestions": {}}
+    assert not any(title in file_bytes(db) for title in (b"Song A", b"Film A", b"Band B", b"interrupted"))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        # vacuumed: no free pages left behind (whose old bytes survive where secure_delete is off)
+        assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+
+
+def test_declining_deletes_nothing(db: Path) -> None:
+    before = rows_per_session(db)
+    result = runner.invoke(app, ["forget", "1", "--db", str(db)], input="n\n")
+    assert result.exit_code == 1
+    assert rows_per_session(db) == before
+
+
+def test_forget_all_with_yes_and_json(db: Path) -> None:
+    result = runner.invoke(app, ["forget", "--all", "--yes", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"deleted_sessions": [1, 2], "samples": 66, "suggestions": 5}
+    assert rows_per_session(db) == {table: {} for table in TABLES}
+    assert b"Song A" not in file_bytes(db)
+    result = runner.invoke(app, ["history", "--db", str(db)])
+    assert result.exit_code == 1 and "no sessions recorded" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [([], "SESSION_ID or --all"), (["1", "--all"], "SESSION_ID or --all"),
+                                           (["9", "--yes"], "no session 9")])
+def test_refusals_change_nothing(db: Path, args: list[str], message: str) -> None:
+    before = rows_per_session(db)
+    result = runner.invoke(app, ["forget", *args, "--db", str(db)])
+    assert result.exit_code == 1 and message in result.stderr and result.stderr.count("\n") == 1
+    assert rows_per_session(db) == before
+
+
+def test_forget_waits_for_a_recording_session_to_end(db: Path) -> None:
+    recorder = SessionRecorder.start(db, "0", "{}")
+    before = rows_per_session(db)
+    result = runner.invoke(app, ["forget", "1", "--yes", "--db", str(db)])
+    assert result.exit_code == 1 and "a session is recording" in result.stderr
+    assert rows_per_session(db) == before
+    recorder.close("done")
+    assert runner.invoke(app, ["forget", "1", "--yes", "--db", str(db)]).exit_code == 0

@@ -1,0 +1,118 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from tests_support import needs_shared
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def _only_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_every_command_has_help() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("predict", "evaluate", "train", "bench"):
+        assert command in result.output
+        sub = invoke(command, "--help")
+        assert sub.exit_code == 0 and "Usage" in sub.output
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.startswith("assistant ")
+
+
+def test_predict_reports_every_face_with_all_probabilities() -> None:
+    result = invoke("predict", str(needs_shared("images", "one_face.jpg")), str(needs_shared("images", "no_face.jpg")), "--json")
+    assert result.exit_code == 0, result.output
+    one, none = json.loads(result.stdout)
+    assert len(one["faces"]) == 1 and none["faces"] == []
+    face = one["faces"][0]
+    assert set(face) == {"box", "face_score", "emotion", "confidence", "probabilities"}
+    assert list(face["probabilities"]) == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+    assert sum(face["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert face["emotion"] == max(face["probabilities"], key=face["probabilities"].get)
+
+
+def test_predict_recognizes_a_posed_smile() -> None:
+    result = invoke("predict", str(needs_shared("images", "happy_1.jpg")), "--json")
+    assert json.loads(result.stdout)[0]["faces"][0]["emotion"] == "happy"
+
+
+def test_predict_table_says_when_there_is_no_face() -> None:
+    result = invoke("predict", str(needs_shared("images", "no_face.jpg")))
+    assert result.exit_code == 0 and "no face found" in result.output
+
+
+def test_predict_unreadable_image_is_one_line_and_nonzero(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\x00garbage")
+    result = invoke("predict", str(bad))
+    assert result.exit_code == 1
+    assert "not a readable image" in _only_line(result.stderr)
+
+
+def test_corrupt_weights_file_is_one_line(tmp_path: Path, trained_run: Path) -> None:
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(trained_run / f"best{suffix}", tmp_path / f"w{suffix}")
+    (tmp_path / "w.safetensors").write_bytes(b"0" * 100)
+    result = invoke("predict", str(needs_shared("images", "one_face.jpg")), "--weights", str(tmp_path / "w.safetensors"))
+    assert result.exit_code == 1
+    assert "corrupt" in _only_line(result.stderr)
+
+
+def test_evaluate_json_on_generated_faces(folder_dataset: Path, trained_run: Path, tmp_path: Path) -> None:
+    result = invoke("evaluate", "--data", str(folder_dataset), "--split", "PrivateTest", "--weights",
+                    str(trained_run / "best.safetensors"), "--json", "--report-dir", str(tmp_path),
+                    "--metrics-log", str(trained_run / "metrics.csv"))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert {"accuracy", "macro_f1", "n", "no_face", "classes", "per_class", "confusion_matrix"} <= set(report)
+    assert report["n"] == 70 and report["accuracy"] >= 0.8
+    assert sum(map(sum, report["confusion_matrix"])) == 70
+    assert set(report["per_class"]["happy"]) == {"precision", "recall", "f1", "support", "roc_auc"}
+    assert (tmp_path / "confusion_matrix.png").stat().st_size > 1000
+    assert (tmp_path / "training_curves.png").stat().st_size > 1000
+
+
+def test_evaluate_with_detection_counts_photos_without_a_face(tmp_path: Path) -> None:
+    for name, emotion in (("happy_1.jpg", "happy"), ("surprise_1.jpg", "surprise"), ("no_face.jpg", "sad")):
+        (tmp_path / emotion).mkdir()
+        shutil.copy(needs_shared("images", name), tmp_path / emotion / name)
+    result = invoke("evaluate", "--data", str(tmp_path), "--detect", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 3 and report["no_face"] == 1
+    assert report["per_class"]["sad"]["recall"] == 0.0
+    assert report["accuracy"] <= 2 / 3
+
+
+def test_evaluate_wrong_layout_is_one_line(tmp_path: Path) -> None:
+    result = invoke("evaluate", "--data", str(tmp_path))
+    assert result.exit_code == 1
+    assert "expected" in _only_line(result.stderr)
+
+
+def test_evaluate_unknown_split_is_refused() -> None:
+    result = invoke("evaluate", "--data", ".", "--split", "validation")
+    assert result.exit_code == 1 and "unknown split" in result.stderr
+
+
+def test_bench_recognizer_prints_its_figures() -> None:
+    result = invoke("bench", "recognizer", "--json", "--seconds", "0.2", "--batch-size", "16")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["faces_per_s"] > 0 and figures["ms_per_face"] > 0

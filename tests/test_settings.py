@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from config.errors import UserError
+from config.settings import load_settings, user_config_file
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_defaults_load() -> None:
+    settings = load_settings()
+    assert settings.detector.backend == "mediapipe"
+    assert settings.session.strategy in ("match", "uplift", "calm")
+
+
+def test_user_file_overrides_only_what_it_names() -> None:
+    _write(user_config_file(), "[detector]\nbackend = 'haar'\n")
+    settings = load_settings()
+    assert settings.detector.backend == "haar"
+    assert settings.detector.min_confidence == 0.5  # untouched default
+
+
+def test_explicit_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path / "c.toml", "[tracker]\nmin_dwell_s = 5\n")
+    assert load_settings(path).tracker.min_dwell_s == 5
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(path))
+    monkeypatch.setenv("ASSISTANT_TMDB_API_BASE", "http://127.0.0.1:9/3")
+    settings = load_settings()
+    assert settings.tracker.min_dwell_s == 5 and settings.tmdb.api_base == "http://127.0.0.1:9/3"
+
+
+@pytest.mark.parametrize("text, named", [
+    ("[detector]\nbackend = 'dlib'\n", "detector.backend"),
+    ("[detector]\nspeed = 3\n", "detector.speed"),
+    ("[tracker]\nmin_dwell_s = -1\n", "tracker.min_dwell_s"),
+    ("[nonsense]\nx = 1\n", "nonsense"),
+    ("[detector\n", "not valid TOML"),
+])
+def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(UserError) as error:
+        load_settings(_write(tmp_path / "bad.toml", text))
+    assert named in str(error.value) and "\n" not in str(error.value)
+
+
+def test_broken_config_through_the_cli_is_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    bad = _write(tmp_path / "bad.toml", "[detector]\nbackend = 'dlib'\n")
+    result = CliRunner().invoke(app, ["--config", str(bad), "predict", "x.jpg"])
+    assert result.exit_code == 1
+    assert "detector.backend" in result.stderr and "Traceback" not in result.output

@@ -1,0 +1,87 @@
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from config.errors import UserError
+from recognizer.weights import load_weights
+from training.train import TrainConfig, main
+
+ASSISTANT = [sys.executable, "-m", "assistant"]
+
+
+def test_training_learns_the_generated_classes(trained_run: Path) -> None:
+    summary = json.loads((trained_run / "summary.json").read_text())
+    assert summary["best"]["val_acc"] >= 0.8  # chance is 1/7
+    rows = list(csv.DictReader((trained_run / "metrics.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
+
+
+def test_best_weights_carry_a_manifest_with_the_measured_metrics(trained_run: Path) -> None:
+    model, manifest = load_weights(trained_run / "best.safetensors")
+    assert manifest["arch"] == "vgg48"
+    assert manifest["metrics"]["PublicTest"]["val_acc"] == json.loads((trained_run / "summary.json").read_text())["best"]["val_acc"]
+    assert not model.training
+
+
+def test_same_seed_gives_the_same_run(folder_dataset: Path, tmp_path: Path) -> None:
+    def run(out: Path) -> list[str]:
+        main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, workers=0, out=out, seed=7))
+        return [row["train_loss"] for row in csv.DictReader((out / "metrics.csv").open())]
+
+    assert run(tmp_path / "a") == run(tmp_path / "b")
+
+
+def test_resume_continues_at_the_next_epoch(folder_dataset: Path, tmp_path: Path) -> None:
+    main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, workers=0, out=tmp_path))
+    main(TrainConfig(data=folder_dataset, epochs=2, batch_size=32, workers=0, out=tmp_path, resume=tmp_path / "last.pt"))
+    assert [row["epoch"] for row in csv.DictReader((tmp_path / "metrics.csv").open())] == ["1", "2"]
+    assert torch.load(tmp_path / "last.pt", weights_only=True)["epoch"] == 2
+
+
+def test_resume_from_a_broken_checkpoint_is_a_one_line_error(folder_dataset: Path, tmp_path: Path) -> None:
+    (tmp_path / "last.pt").write_bytes(b"garbage")
+    with pytest.raises(UserError, match="cannot resume"):
+        main(TrainConfig(data=folder_dataset, epochs=1, out=tmp_path, resume=tmp_path / "last.pt"))
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes(folder_dataset: Path, tmp_path: Path) -> None:
+    command = ASSISTANT + ["train", "--data", str(folder_dataset), "--epochs", "50", "--batch-size", "8",
+                           "--workers", "0", "--out", str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "metrics.csv").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "--resume" in stderr and "Traceback" not in stderr
+    checkpoint = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert checkpoint["epoch"] >= 1
+    done = subprocess.run(ASSISTANT + ["train", "--data", str(folder_dataset), "--epochs", str(checkpoint["epoch"] + 1),
+                                       "--batch-size", "8", "--workers", "0", "--out", str(tmp_path),
+                                       "--resume", str(tmp_path / "last.pt")], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "resumed from" in done.stderr
+
+
+def test_two_process_distributed_run(folder_dataset: Path, tmp_path: Path) -> None:
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([str(torchrun), "--standalone", "--nproc-per-node", "2", "-m", "assistant", "train",
+                           "--data", str(folder_dataset), "--epochs", "2", "--batch-size", "16", "--workers", "0",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=240, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "processes: 2" in done.stderr
+    rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))
+    assert len(rows) == 2  # only the main process writes
+    load_weights(tmp_path / "best.safetensors")

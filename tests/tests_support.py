@@ -1,0 +1,25 @@
+"""Loading ../shared material in tests, skipping with the reason when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def needs_shared(*parts: str) -> Path:
+    """The path under ../shared, or skip the test with the reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not present (../shared is only beside the repo on the team's machines)")
+    return path
+
+
+def shared_image(name: str) -> np.ndarray:
+    image = cv2.imread(str(needs_shared("images", name)))
+    assert image is not None, name
+    return image
