@@ -1,12 +1,12 @@
-"""The `assistant` command line.
+"""Emotion-aware music and movie suggestions from your webcam, with a recognizer you can train and evaluate yourself.
 
-Emotion-aware music and movie suggestions from your webcam, with a recognizer you can
-train and evaluate yourself.
-
-    assistant predict photo.jpg            emotions of every face in a photo
-    assistant train --data fer2013/        train the recognizer
-    assistant evaluate --data fer2013/ --split PrivateTest
-    assistant bench recognizer             how fast the classifier runs here
+* `assistant start`: watch the webcam, follow your mood, suggest music and films
+* `assistant start --source clip.mp4 --headless --json`
+* `assistant history`, `assistant report --last`: how past sessions went
+* `assistant export --last --format m3u`: keep the suggested music as a playlist
+* `assistant recommend --mood sad --strategy uplift`
+* `assistant predict photo.jpg`: the emotion of every face in a photo
+* `assistant train --data fer2013/`, `assistant evaluate`: train and measure the recognizer
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class _UserErrorsAsOneLine(TyperGroup):
 
 
 app = typer.Typer(cls=_UserErrorsAsOneLine, help=__doc__, no_args_is_help=True, add_completion=False,
+                  rich_markup_mode="markdown",
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 

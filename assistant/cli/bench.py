@@ -10,7 +10,6 @@ import typer
 from assistant.cli import state
 from assistant.cli.output import console, print_json
 from assistant.cli.report import bench_report
-from assistant.components import load_classifier
 
 app = typer.Typer(help="Measure speed on this machine.", no_args_is_help=True)
 
@@ -23,6 +22,7 @@ def bench_recognizer(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Faces per second batched and milliseconds per single face."""
+    from assistant.components import load_classifier
     from recognizer.benchmark import benchmark_classifier
 
     result = benchmark_classifier(load_classifier(state.settings(), weights), batch_size=batch_size, seconds=seconds)

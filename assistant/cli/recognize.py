@@ -1,4 +1,8 @@
-"""Commands around the recognizer: train it, evaluate it, use it on photos."""
+"""Commands around the recognizer: train it, evaluate it, use it on photos.
+
+torch, OpenCV and mediapipe are imported inside the commands that need them, so that
+`assistant history` or `--help` do not pay seconds of start-up for them.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,10 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import cv2
 import typer
 
 from assistant.cli import state
 from assistant.cli.output import console, err_console, print_json
-from assistant.components import build_pipeline, load_classifier
-from assistant.ui.recognition import render_evaluation, render_predictions
 
 
 def train(
@@ -53,6 +54,11 @@ def predict(
     weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
 ) -> None:
     """Every face in each photo with its box, emotion, confidence and all 7 probabilities."""
+    import cv2
+
+    from assistant.components import build_pipeline
+    from assistant.ui.recognition import render_predictions
+
     settings = state.settings()
     pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
     results, failed = [], 0
@@ -84,6 +90,8 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1/ROC-AUC and the confusion matrix."""
+    from assistant.components import build_pipeline, load_classifier
+    from assistant.ui.recognition import render_evaluation
     from training.datasets import check_split
     from training.evaluate import evaluate_aligned, evaluate_detected
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torchvision
 from torch import nn
 
 from config.errors import UserError
@@ -25,6 +24,8 @@ class BackboneConfig:
 
 
 def build_backbone(config: BackboneConfig, pretrained: bool = False) -> nn.Module:
+    import torchvision  # its import costs a second; only these architectures need it
+
     weights = "DEFAULT" if pretrained else None
     try:
         model = torchvision.models.get_model(config.arch, weights=weights)

@@ -1,0 +1,23 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create .venv on
+# first use. TORCH pins the PyTorch build this team's machines have on disk (Python 3.11,
+# x86_64); on other machines override it, e.g. `make run TORCH="torch torchvision"`.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.14.1 torchvision==0.29.1
+BIN := $(VENV)/bin
+SAMPLE_IMAGE := ../shared/images/three_faces.jpg
+IMAGE ?= $(SAMPLE_IMAGE)
+
+.PHONY: run test
+
+$(BIN)/assistant: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH) -e '.[dev]'
+	touch $@
+
+run: $(BIN)/assistant
+	$(BIN)/assistant predict $(IMAGE)
+
+test: $(BIN)/assistant
+	$(BIN)/python -m pytest -q
