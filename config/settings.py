@@ -93,15 +93,16 @@ def user_config_file() -> Path:
     return Path(platformdirs.user_config_dir("assistant")) / "config.toml"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, kind: str = "config file", error: type[UserError] = UserError) -> dict[str, Any]:
+    """Parse a TOML file the user may have written; every failure is one line naming the file."""
     try:
         return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise UserError(f"config file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read config file {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"config file {path} is not valid TOML: {error}") from None
+        raise error(f"{kind} {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"cannot read {kind} {path}: {problem}") from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{kind} {path} is not valid TOML: {problem}") from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -116,12 +117,12 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults < user file (``path``, else ASSISTANT_CONFIG, else the platform's config dir) < env."""
-    data = _read_toml(DEFAULTS_FILE)
+    data = read_toml(DEFAULTS_FILE)
     source = path or (Path(os.environ["ASSISTANT_CONFIG"]) if os.environ.get("ASSISTANT_CONFIG") else None)
     if source is None and user_config_file().is_file():
         source = user_config_file()
     if source is not None:
-        data = _merge(data, _read_toml(Path(source).expanduser()))
+        data = _merge(data, read_toml(Path(source).expanduser()))
     for variable, (section, key) in ENV_OVERRIDES.items():
         if os.environ.get(variable) and isinstance(data.get(section), dict):
             data[section][key] = os.environ[variable]

@@ -12,13 +12,13 @@ lower-tension choices; Starcke et al. 2021).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from config import CONFIG_DIR
 from config.errors import UserError
+from config.settings import read_toml
 from recognizer.classes import EMOTIONS
 
 BUNDLED_POLICY = CONFIG_DIR / "policy.toml"
@@ -69,25 +69,18 @@ class Policy:
 
 def load_policy(user_file: str | Path | None = None) -> Policy:
     """The bundled policy, with the entries of ``user_file`` (if any) in place of its own."""
-    entries = _parse(_read(BUNDLED_POLICY), f"bundled policy {BUNDLED_POLICY}")
+    entries = _parse(_read_policy(BUNDLED_POLICY), f"bundled policy {BUNDLED_POLICY}")
     if user_file:
         path = Path(user_file).expanduser()
-        entries.update(_parse(_read(path), f"policy file {path}"))
+        entries.update(_parse(_read_policy(path), f"policy file {path}"))
     missing = [f"{s}.{e}" for s in STRATEGIES for e in EMOTIONS if (s, e) not in entries]
     if missing:
         raise PolicyError(f"bundled policy {BUNDLED_POLICY}: no entry for {', '.join(missing)}")
     return Policy(entries)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise PolicyError(f"policy file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError(f"cannot read policy file {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError(f"policy file {path} is not valid TOML: {error}") from None
+def _read_policy(path: Path) -> dict[str, Any]:
+    return read_toml(path, "policy file", PolicyError)
 
 
 def _parse(data: dict[str, Any], origin: str) -> dict[tuple[str, str], tuple[Choice, ...]]:
