@@ -74,6 +74,16 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def record_metrics(path: Path, key: str, figures: dict[str, Any]) -> None:
+    """Add measured figures under ``metrics[key]``; the tensors, and so the sha256, are untouched."""
+    manifest = read_manifest(path)
+    manifest.setdefault("metrics", {})[key] = figures
+    try:
+        manifest_path(path).write_text(json.dumps(manifest, indent=2) + "\n")
+    except OSError as error:
+        raise WeightsError(f"cannot update {manifest_path(path)}: {error}") from None
+
+
 def load_weights(path: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the model named by the manifest and load verified tensors into it (eval mode)."""
     path = Path(path) if path else BUNDLED_WEIGHTS

@@ -15,6 +15,7 @@ import typer
 
 from assistant.cli import state
 from assistant.cli.output import console, err_console, print_json
+from config.errors import UserError
 
 
 def train(
@@ -87,25 +88,32 @@ def evaluate(
     tta: bool = typer.Option(True, "--tta/--no-tta", help="Average each face with its mirror image."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write confusion-matrix (and training-curve) PNGs here."),
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="metrics.csv of a training run, plotted into --report-dir."),
+    record: bool = typer.Option(False, "--record", help="Write accuracy and macro-F1 into the manifest of --weights (how shipped weights get their figures)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1/ROC-AUC and the confusion matrix."""
     from assistant.components import build_pipeline, load_classifier
     from assistant.ui.recognition import render_evaluation
+    from recognizer.weights import record_metrics
     from training.datasets import check_split
     from training.evaluate import evaluate_aligned, evaluate_detected
 
     check_split(split)
+    if record and weights is None:
+        raise UserError("--record needs --weights: the bundled weights' manifest is not rewritten in place")
     settings = state.settings()
     if detect:
         pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
         report = evaluate_detected(pipeline, data, split)
-        classifier = pipeline.classifier
     else:
         classifier = load_classifier(settings, weights)
         report = evaluate_aligned(classifier, data, split, tta)
     report = {**report, "split": split, "detect": detect, "tta": tta,
               "weights": str(weights or settings.recognizer.weights or "bundled")}
+    if record:
+        record_metrics(weights, f"{split}{'+detect' if detect else ''}",
+                       {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "n": report["n"],
+                        "no_face": report["no_face"], "tta": tta, "command": shlex.join(["assistant", *sys.argv[1:]])})
     if report_dir:
         from training.plots import plot_confusion_matrix, plot_training_curves
 
