@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 BIN := $(VENV)/bin
-SAMPLE_IMAGE := ../shared/images/three_faces.jpg
-IMAGE ?= $(SAMPLE_IMAGE)
+# The webcam, unless the team's sample clip is beside the repo (our machines have no camera).
+SAMPLE_CLIP := ../shared/videos/neutral_to_smile.mp4
+SOURCE ?= $(if $(wildcard $(SAMPLE_CLIP)),$(SAMPLE_CLIP),0)
 
 .PHONY: run test
 
@@ -17,7 +18,7 @@ $(BIN)/assistant: pyproject.toml
 	touch $@
 
 run: $(BIN)/assistant
-	$(BIN)/assistant predict $(IMAGE)
+	$(BIN)/assistant start --source $(SOURCE)
 
 test: $(BIN)/assistant
 	$(BIN)/python -m pytest -q

@@ -20,7 +20,7 @@ import recorded
 from assistant import reports
 from assistant.cli import app
 from assistant.cli.report import render_session
-from assistant.cli.views import timeline_bar
+from assistant.ui.views import timeline_bar
 from assistant.palette import MOOD_COLORS, color
 from assistant.storage import database
 from assistant.storage.database import open_engine

@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from assistant import __version__
-from assistant.cli import bench, recognize, state
+from assistant.cli import bench, recognize, start, state
 from assistant.cli import recommend
 from assistant.cli import export, forget, history, report
 from assistant.cli.output import err_console
@@ -55,6 +55,7 @@ def _root(
     state.config_path = config
 
 
+start.register(app)
 recognize.register(app)
 recommend.register(app)
 for module in (history, report, export, forget):

@@ -34,4 +34,24 @@ def bench_recognizer(
                       f"{result['dtype']}, {result['threads']} threads")
 
 
+@app.command("session")
+def bench_session(
+    source: str = typer.Option(..., "--source", metavar="PATH",
+                               help="Video file to analyse headless, looped until enough frames are done."),
+    frames: int = typer.Option(600, "--frames", min=1, help="Frames to measure, after 10 warm-up frames."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Frames per second and per-frame latency of the live session (decode, detect, classify, track, record)."""
+    from assistant.session.bench import benchmark_session
+
+    result = benchmark_session(state.settings(), source, frames)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"{result['fps']:.1f} fps over {result['frames']} frames (a face in {result['face_share']:.0%}); "
+                      f"latency p50 {result['latency_ms_p50']:.2f} ms, p95 {result['latency_ms_p95']:.2f} ms, "
+                      f"max {result['latency_ms_max']:.2f} ms; {result['torch_threads']} torch thread(s)",
+                      highlight=False)
+
+
 app.command("report")(bench_report)

@@ -13,7 +13,7 @@ from rich.table import Table
 from assistant import reports
 from assistant.cli import options
 from assistant.cli.output import console, print_json
-from assistant.cli.views import duration, mood, share_bar
+from assistant.ui.views import duration, mood, share_bar
 from assistant.storage.database import database, db_path
 
 

@@ -17,7 +17,7 @@ from rich.text import Text
 from assistant import report_bench, reports
 from assistant.cli import options
 from assistant.cli.output import console, print_json
-from assistant.cli.views import BLOCK, duration, legend, mood, share_bar, timeline_bar
+from assistant.ui.views import BLOCK, duration, legend, mood, share_bar, timeline_bar
 from assistant.palette import color
 from assistant.reports import Figures, PeriodReport, SessionReport, Totals
 from assistant.storage.database import database, db_path

@@ -1,0 +1,117 @@
+"""`assistant start`: the live session, from a camera, a video file or a folder of images.
+
+The session's modules (torch, OpenCV, mediapipe) are imported inside the command, so that
+`assistant --help` and the other commands do not pay seconds of start-up for them.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, closing
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Optional
+
+import typer
+
+from assistant.cli import options, state
+from assistant.cli.output import console, err_console, print_json
+from assistant.ui.views import duration as human_duration
+from config.errors import UserError
+
+if TYPE_CHECKING:
+    from assistant.session.loop import SessionSummary
+    from assistant.ui.overlay import Overlay
+
+
+def start(
+    source: str = typer.Option("0", "--source", metavar="0|1|PATH",
+                               help="A camera index (0 is the default webcam), a video file, or a folder of images "
+                                    "(taken in name order, 10 per second)."),
+    duration: Optional[float] = typer.Option(None, "--duration", metavar="SECONDS", show_default=False,
+                                             help="End after this many seconds of the source's time (default: when "
+                                                  "the source ends, on q or Esc in the window, or on Ctrl-C)."),
+    headless: bool = typer.Option(False, "--headless", help="No video window, only the terminal."),
+    offline: bool = typer.Option(False, "--offline", help="Suggestions from the built-in catalog only: no network, "
+                                                          "no keys needed."),
+    strategy: Optional[Literal["match", "uplift", "calm"]] = typer.Option(
+        None, "--strategy", show_default=False,
+        help="match (suits the mood), uplift (moves towards positive, calmer choices round by round) or calm. "
+             "Default: the session.strategy setting."),
+    db: Optional[Path] = options.db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout at the end."),
+    realtime: bool = typer.Option(False, "--realtime", help="Play a video file or image folder at its own pace, "
+                                                            "dropping frames when behind, as a camera would. "
+                                                            "Default: as fast as frames can be analysed."),
+    save_frames: Optional[Path] = typer.Option(None, "--save-frames", metavar="DIR", show_default=False,
+                                               help="Also write each analysed frame as a JPEG into DIR. Without it "
+                                                    "no image is stored anywhere."),
+) -> None:
+    """Watch a camera or a video, follow the mood, and suggest music and movies for it.
+
+    Every frame's emotions, the mood changes and the suggestions are recorded in the
+    session database (`assistant history` lists the sessions); images are not. Ctrl-C
+    ends the session and keeps everything recorded.
+    """
+    from assistant.session.run import effective_settings, prepare, record
+    from assistant.session.stop import Stop, stop_on_signals
+    from assistant.sources import open_source
+    from assistant.storage.database import db_path
+    from assistant.ui.dashboard import Dashboard
+
+    if duration is not None and duration <= 0:
+        raise UserError(f"--duration must be more than 0 seconds, not {duration:g}")
+    settings = effective_settings(state.settings(), strategy=strategy, offline=offline)
+    with ExitStack() as stack:
+        frames = stack.enter_context(closing(open_source(source, realtime=realtime)))
+        if save_frames is not None:
+            _make_frames_folder(save_frames)
+        overlay = None if headless else _open_overlay()
+        if overlay is not None:
+            stack.callback(overlay.close)
+        pipeline, rounds = prepare(settings)
+        stop = Stop()
+        dashboard = stack.enter_context(Dashboard(err_console)) if err_console.is_terminal else None
+        with stop_on_signals(stop):
+            summary = record(settings, frames, db_path(db), pipeline, rounds, stop, duration_s=duration,
+                             save_frames=save_frames, on_frame=overlay,
+                             on_status=None if dashboard is None else dashboard.update)
+    for note in () if dashboard is not None else summary.notes:  # the dashboard has shown them
+        err_console.print(f"note: {note}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+    if as_json:
+        print_json(summary.to_json())
+    else:
+        _print_summary(summary)
+
+
+def _make_frames_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--save-frames takes a folder; {folder} is a file")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create {folder}: {error.strerror}") from None
+
+
+def _open_overlay() -> Overlay | None:
+    from assistant.ui.overlay import NoDisplay, Overlay
+
+    try:
+        return Overlay()
+    except NoDisplay as reason:
+        err_console.print(f"note: {reason}; continuing without the video window", style="yellow", highlight=False,
+                          markup=False, soft_wrap=True)
+        return None
+
+
+def _print_summary(summary: SessionSummary) -> None:
+    dropped = f", {summary.dropped} dropped" if summary.dropped else ""
+    console.print(f"Session {summary.session_id}: {human_duration(summary.duration_s)} of source time, "
+                  f"{summary.frames} frames ({summary.frames_with_face} with a face{dropped}) at {summary.fps:.1f} fps; "
+                  f"ended: {summary.end_reason}.", highlight=False, soft_wrap=True)
+    moods = " → ".join(f"{mood or 'unknown'} at {t:.1f} s" for t, mood in summary.moods)
+    console.print(f"Moods: {moods or 'none established'}.", highlight=False, soft_wrap=True)
+    console.print(f"{summary.suggestions} suggestions recorded; `assistant report {summary.session_id}` shows the "
+                  "session.", highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(start)

@@ -1,0 +1,53 @@
+"""Ending a session on request: Ctrl-C, SIGTERM, the window's q/Esc or --duration.
+
+A signal only sets a flag that the frame loop (and a source waiting for its next frame)
+looks at, so the session always ends between two frames, never halfway through a
+database flush, and the recorder can close it with its end time and reason.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+
+class Stop(threading.Event):
+    """A stop request with the reason the session row will record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        """The first request's reason is the one kept."""
+        if not self.is_set():
+            self.reason = reason
+            self.set()
+
+
+@contextmanager
+def stop_on_signals(stop: Stop) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM request ``stop``; a second Ctrl-C interrupts at once.
+
+    The second Ctrl-C is for a session stuck where no frame comes; the recorder still closes
+    the session ("interrupted") as the KeyboardInterrupt leaves its block. Signal handlers
+    can only be set from the main thread; elsewhere (a test runner's worker) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGINT and stop.is_set():
+            raise KeyboardInterrupt
+        stop.request("interrupted" if signum == signal.SIGINT else "terminated")
+
+    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -1,0 +1,120 @@
+"""Rounds of suggestions during a session, asked in a worker thread.
+
+Spotify and TMDB may take seconds to answer (up to the recommend.budget_s setting); asked
+from the frame loop, they would freeze the dashboard and make a camera drop every frame
+meanwhile. The loop only says when a round is wanted (`consider`) and picks up answers
+(`poll`), both cheap enough for every frame. One round is in flight at a time, and the
+worker alone keeps what was already suggested, so no song or film repeats in a session.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+
+from assistant.storage.recorder import SuggestionRecord
+from recommenders.catalog import OfflineMusic
+from recommenders.service import Recommendations, Suggestions
+
+
+@dataclass(frozen=True)
+class Round:
+    """One answer, with the time (on the source's timeline) of the mood it was asked for."""
+
+    t: float
+    suggestions: Suggestions
+
+    def records(self) -> list[SuggestionRecord]:
+        """The rows the recorder keeps for this round, each marked online or offline."""
+        s = self.suggestions
+        music = _online(s.music_source)
+        movies = _online(s.movie_source)
+        return [
+            *(SuggestionRecord("music", track.title, music, artist=track.artist, genre=track.genre, uri=track.uri)
+              for track in s.music),
+            *(SuggestionRecord("movie", movie.title, movies, year=movie.year, genre=", ".join(movie.genres) or None,
+                               tmdb_id=movie.tmdb_id)
+              for movie in s.movies),
+        ]
+
+
+def _online(source_name: str) -> str:
+    return "offline" if source_name == OfflineMusic.name else "online"
+
+
+class SuggestionRounds:
+    """Decides when a round is due and runs it off the frame loop.
+
+    A round is due when the mood is established and differs from the mood of the last
+    round, and at least ``interval_s`` of source time has passed since that round (the
+    first mood of a session always gets one). A change that comes too soon is not lost:
+    it gets its round once the interval has passed, if the mood still holds.
+    """
+
+    def __init__(self, service: Recommendations, *, strategy: str, limit: int, interval_s: float) -> None:
+        self.strategy, self.limit, self.interval_s = strategy, limit, interval_s
+        self._service = service
+        self._requests: queue.SimpleQueue[tuple[float, str, int] | None] = queue.SimpleQueue()
+        self._answers: queue.SimpleQueue[Round | BaseException] = queue.SimpleQueue()
+        self._seen: set[str] = set()  # touched by the worker only
+        self._asked_mood: str | None = None
+        self._asked_t: float | None = None
+        self._rounds = 0
+        self._in_flight = False
+        self._worker = threading.Thread(target=self._work, name="suggestions", daemon=True)
+        self._worker.start()
+
+    @property
+    def fetching(self) -> bool:
+        """Whether a round has been asked for and not yet answered."""
+        return self._in_flight
+
+    def consider(self, t: float, mood: str | None) -> None:
+        """Ask for a round if one is due at ``t`` for ``mood``; returns at once."""
+        if mood is None or mood == self._asked_mood or self._in_flight:
+            return
+        if self._asked_t is not None and t - self._asked_t < self.interval_s:
+            return
+        self._asked_mood, self._asked_t, self._in_flight = mood, t, True
+        self._requests.put((t, mood, self._rounds))
+        self._rounds += 1
+
+    def poll(self) -> Round | None:
+        """The answer to the round in flight, if it has come."""
+        if not self._in_flight:
+            return None
+        try:
+            answer = self._answers.get_nowait()
+        except queue.Empty:
+            return None
+        return self._settled(answer)
+
+    def finish(self, timeout: float) -> Round | None:
+        """Wait up to ``timeout`` seconds for the round in flight, then let the worker go."""
+        answer = None
+        if self._in_flight:
+            try:
+                answer = self._settled(self._answers.get(timeout=timeout))
+            except queue.Empty:
+                pass  # an online source still thinking; the daemon thread cannot hold up the exit
+        self._requests.put(None)
+        return answer
+
+    def _settled(self, answer: Round | BaseException) -> Round:
+        self._in_flight = False
+        if isinstance(answer, BaseException):
+            raise answer  # a fault of our own code, not of a source: the service never raises for those
+        return answer
+
+    def _work(self) -> None:
+        while (request := self._requests.get()) is not None:
+            t, mood, round_no = request
+            try:
+                suggestions = self._service.suggest(mood, self.strategy, limit=self.limit, round_no=round_no,
+                                                    seen=self._seen)
+            except BaseException as error:  # noqa: BLE001 - handed to the frame loop, which raises it
+                self._answers.put(error)
+                continue
+            self._seen |= suggestions.keys()
+            self._answers.put(Round(t, suggestions))
