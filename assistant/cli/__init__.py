@@ -21,7 +21,7 @@ from assistant import __version__
 from assistant.cli import bench, recognize, start, state
 from assistant.cli import recommend
 from assistant.cli import export, forget, history, report
-from assistant.cli.output import err_console
+from assistant.cli.output import print_error
 from config.errors import UserError
 
 
@@ -32,7 +32,7 @@ class _UserErrorsAsOneLine(TyperGroup):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            err_console.print(f"error: {error}", style="red", highlight=False, markup=False, soft_wrap=True)
+            print_error(str(error))
             raise typer.Exit(1) from None
 
 

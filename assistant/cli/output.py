@@ -14,3 +14,8 @@ err_console = Console(stderr=True)
 def print_json(data: Any) -> None:
     """Plain JSON on stdout, never wrapped or coloured, so it pipes into jq."""
     print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def print_error(message: str) -> None:
+    """One red line on stderr, never wrapped, so a long path cannot split it in two."""
+    err_console.print(f"error: {message}", style="red", highlight=False, markup=False, soft_wrap=True)

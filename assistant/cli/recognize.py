@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from assistant.cli import state
-from assistant.cli.output import console, err_console, print_json
+from assistant.cli.output import console, err_console, print_error, print_json
 from config.errors import UserError
 
 
@@ -68,7 +68,7 @@ def predict(
         if image is None:
             failed += 1
             reason = "does not exist" if not path.exists() else "is not a readable image"
-            err_console.print(f"error: {path} {reason}", style="red", highlight=False, markup=False)
+            print_error(f"{path} {reason}")
             results.append({"image": str(path), "error": reason})
             continue
         results.append({"image": str(path), "faces": [r.to_dict() for r in pipeline.analyze(image)]})
