@@ -266,8 +266,10 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
         if progress:
             progress.stop()
         if info.is_main:
-            done = scheduler.last_epoch - epoch * steps_per_epoch
-            save_checkpoint(out / "last.pt", checkpoint_state(epoch, max(0, done)))
+            done = max(0, scheduler.last_epoch - epoch * steps_per_epoch)
+            # Stopped after the epoch's last step (while validating): resume with the next one.
+            state = checkpoint_state(epoch + 1, 0) if done >= steps_per_epoch else checkpoint_state(epoch, done)
+            save_checkpoint(out / "last.pt", state)
         raise UserError(f"interrupted: checkpoint saved; continue with --resume {out / 'last.pt'}") from None
     finally:
         if progress:
