@@ -6,7 +6,7 @@ VENV ?= .venv
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 BIN := $(VENV)/bin
 # The webcam, unless the team's sample clip is beside the repo (our machines have no camera).
-SAMPLE_CLIP := ../shared/videos/neutral_to_smile.mp4
+SAMPLE_CLIP := ../shared/videos/smiling_woman.mp4
 SOURCE ?= $(if $(wildcard $(SAMPLE_CLIP)),$(SAMPLE_CLIP),0)
 
 .PHONY: run test
