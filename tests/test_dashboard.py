@@ -106,3 +106,11 @@ def test_without_a_display_the_overlay_says_why(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     with pytest.raises(overlay.NoDisplay, match=r"no display \(\$DISPLAY is not set\)"):
         overlay.Overlay()
+
+
+def test_short_titles_do_not_wrap_the_table_headings() -> None:
+    suggestions = Suggestions(mood="happy", strategy="match", music=(Track("Up", "U2", "pop"),),
+                              movies=(Movie("Coco", 2017, ("Family",)),), music_source="offline catalog",
+                              movie_source="offline catalog", notes=())
+    text = text_of(status(suggestions=suggestions))
+    assert "Music · offline catalog" in text and "Movies · offline catalog" in text

@@ -76,12 +76,15 @@ def _suggestions(suggestions: Suggestions | None, fetching: bool) -> RenderableT
     if suggestions is None:
         waiting = "Fetching suggestions…" if fetching else "Suggestions come once a mood is established."
         return Text(waiting, style="dim")
-    music = Table(title=f"Music · {suggestions.music_source}", title_justify="left", box=None, padding=(0, 1))
+    # min_width: a table of short titles must not wrap its own heading onto two lines.
+    music_title = f"Music · {suggestions.music_source}"
+    music = Table(title=music_title, title_justify="left", box=None, padding=(0, 1), min_width=len(music_title))
     music.add_column("title")
     music.add_column("artist")
     for track in suggestions.music:
         music.add_row(track.title, track.artist)
-    movies = Table(title=f"Movies · {suggestions.movie_source}", title_justify="left", box=None, padding=(0, 1))
+    movies_title = f"Movies · {suggestions.movie_source}"
+    movies = Table(title=movies_title, title_justify="left", box=None, padding=(0, 1), min_width=len(movies_title))
     movies.add_column("title")
     movies.add_column("year")
     for movie in suggestions.movies:
