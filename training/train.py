@@ -203,8 +203,7 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     sampler = ResumableSampler(len(train_set), config.seed, info, config.batch_size)
     loader_generator = torch.Generator().manual_seed(config.seed + info.rank)
     loader = DataLoader(AugmentedFaces(train_set), batch_size=config.batch_size, sampler=sampler,
-                        num_workers=config.workers, generator=loader_generator, drop_last=False,
-                        persistent_workers=False)
+                        num_workers=config.workers, generator=loader_generator)
     steps_per_epoch = math.ceil(sampler.per_rank / config.batch_size)
     criterion = nn.CrossEntropyLoss(weight=class_weights(train_set.class_counts(), config.class_weight_power),
                                     label_smoothing=config.label_smoothing)
