@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer ≥ 0.29 vendors click
 from typer.core import TyperGroup
 
 from assistant import __version__
@@ -26,7 +27,8 @@ from config.errors import UserError
 
 
 class _UserErrorsAsOneLine(TyperGroup):
-    """Every UserError raised by any command becomes one red line on stderr and exit code 1."""
+    """Every UserError raised by any command becomes one red line on stderr and exit code 1;
+    a mistyped command or option becomes one line too (exit code 2), not a boxed panel."""
 
     def invoke(self, ctx: typer.Context):
         try:
@@ -34,6 +36,12 @@ class _UserErrorsAsOneLine(TyperGroup):
         except UserError as error:
             print_error(str(error))
             raise typer.Exit(1) from None
+        except NoArgsIsHelpError:
+            raise  # `assistant bench` alone shows its help
+        except UsageError as error:
+            command = error.ctx.command_path if error.ctx else "assistant"
+            print_error(f"{error.format_message()} (see '{command} --help')")
+            raise typer.Exit(2) from None
 
 
 app = typer.Typer(cls=_UserErrorsAsOneLine, help=__doc__, no_args_is_help=True, add_completion=False,
