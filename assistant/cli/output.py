@@ -19,3 +19,8 @@ def print_json(data: Any) -> None:
 def print_error(message: str) -> None:
     """One red line on stderr, never wrapped, so a long path cannot split it in two."""
     err_console.print(f"error: {message}", style="red", highlight=False, markup=False, soft_wrap=True)
+
+
+def print_note(message: str) -> None:
+    """A yellow line on stderr for something the user should know but that is not an error."""
+    err_console.print(f"note: {message}", style="yellow", highlight=False, markup=False, soft_wrap=True)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from assistant.cli import state
-from assistant.cli.output import console, err_console, print_json
+from assistant.cli.output import console, err_console, print_json, print_note
 from recognizer.classes import EMOTIONS
 from recommenders.service import MAX_LIMIT, Recommendations, Suggestions
 from recommenders.spotify_auth import login, login_status, token_file
@@ -59,7 +59,7 @@ def _print_tables(suggestions: Suggestions) -> None:
     if suggestions.shows_tmdb:
         console.print(ATTRIBUTION, style="dim", highlight=False)
     for note in suggestions.notes:
-        err_console.print(f"note: {note}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+        print_note(note)
 
 
 def _marked(source: str) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 import typer
 
 from assistant.cli import options, state
-from assistant.cli.output import console, err_console, print_json
+from assistant.cli.output import console, err_console, print_json, print_note
 from assistant.ui.views import duration as human_duration
 from config.errors import UserError
 
@@ -75,7 +75,7 @@ def start(
                              save_frames=save_frames, on_frame=overlay,
                              on_status=None if dashboard is None else dashboard.update)
     for note in () if dashboard is not None else summary.notes:  # the dashboard has shown them
-        err_console.print(f"note: {note}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+        print_note(note)
     if as_json:
         print_json(summary.to_json())
     else:
@@ -97,8 +97,7 @@ def _open_overlay() -> Overlay | None:
     try:
         return Overlay()
     except NoDisplay as reason:
-        err_console.print(f"note: {reason}; continuing without the video window", style="yellow", highlight=False,
-                          markup=False, soft_wrap=True)
+        print_note(f"{reason}; continuing without the video window")
         return None
 
 
