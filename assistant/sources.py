@@ -26,10 +26,10 @@ import cv2
 import numpy as np
 
 from config.errors import UserError
+from recognizer.preprocess import IMAGE_SUFFIXES
 
 #: Frames per second given to a folder of images, whose files carry no timestamps.
 IMAGE_FOLDER_FPS = 10.0
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 #: Used for a video whose container states no frame rate.
 FALLBACK_FPS = 30.0
 #: A camera that delivers nothing for this long has stopped (unplugged, taken by another program).

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 
 INPUT_SIZE = 48
+#: Image files read from folders, in training sets and in live sessions alike (OpenCV decodes them all).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 # Fixed rather than measured per dataset so that a model's input never depends on which
 # data it happened to be trained on; batch norm absorbs the small offset.
 MEAN = 0.5

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save_file
 from torch import nn
 
 from config.errors import UserError
@@ -95,10 +95,11 @@ def load_weights(path: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
     for key, value in expected.items():
         if manifest.get(key) != value:
             raise WeightsError(f"{path}: manifest {key} is {manifest.get(key)!r}, this version needs {value!r}")
-    if sha256_of(path) != manifest.get("sha256"):
-        raise WeightsError(f"{path} is corrupt: its sha256 does not match the manifest")
     try:
-        state = load_file(str(path))
+        data = path.read_bytes()  # read once: hashed, then parsed from memory
+        if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
+            raise WeightsError(f"{path} is corrupt: its sha256 does not match the manifest")
+        state = load(data)
     except (SafetensorError, OSError) as error:
         raise WeightsError(f"{path} is not a readable safetensors file: {error}") from None
     model, _ = build_model(str(manifest.get("arch")), manifest.get("config"))

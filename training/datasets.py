@@ -26,10 +26,9 @@ import platformdirs
 
 from config.errors import UserError
 from recognizer.classes import EMOTIONS
-from recognizer.preprocess import INPUT_SIZE, to_gray48
+from recognizer.preprocess import IMAGE_SUFFIXES, INPUT_SIZE, to_gray48
 
 SPLITS = ("train", "test", "PublicTest", "PrivateTest")
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 # The original CSV numbers the classes in this order; EMOTIONS is alphabetical.
 CSV_CLASS_NAMES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 CSV_USAGE = {"train": {"Training"}, "test": {"PublicTest", "PrivateTest"},
@@ -100,6 +99,11 @@ def list_images(data: Path, split: str) -> list[tuple[Path, int]]:
     if not items:
         raise DatasetError(f"no images found in {data}: {EXPECTED_LAYOUT}")
     return items
+
+
+def _file_key(path: Path, label: int) -> str:
+    stat = path.stat()
+    return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{label}"
 
 
 def _cache_path(key_parts: list[str]) -> Path:
@@ -179,7 +183,7 @@ def load_split(data: Path, split: str, use_cache: bool = True) -> FaceSet:
         reader = partial(_read_csv, data, split)
     else:
         items = list_images(data, split)
-        key = [split] + [f"{p.resolve()}:{p.stat().st_size}:{p.stat().st_mtime_ns}:{label}" for p, label in items]
+        key = [split] + [_file_key(path, label) for path, label in items]
         reader = partial(_decode_folder, items)
     cache = _cache_path(key)
     faces = _load_cached(cache) if use_cache else None
