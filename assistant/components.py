@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config.settings import Settings
+from recognizer.crop import CropGeometry
 from recognizer.detection import create_detector
 from recognizer.inference import EmotionClassifier
 from recognizer.pipeline import EmotionPipeline
@@ -20,5 +21,6 @@ def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = No
     detector_settings = settings.detector
     detector = create_detector(detector_settings.backend, detector_settings.min_confidence,
                                detector_settings.video_model if video else detector_settings.photo_model)
-    return EmotionPipeline(detector, load_classifier(settings, weights), detector_settings.margin,
+    geometry = CropGeometry(detector_settings.margin, detector_settings.shift, detector_settings.level_eyes)
+    return EmotionPipeline(detector, load_classifier(settings, weights), geometry,
                            settings.recognizer.tta if tta is None else tta)

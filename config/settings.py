@@ -36,6 +36,8 @@ class DetectorSettings(_Section):
     video_model: Literal["short", "full", "both"]
     min_confidence: float = Field(ge=0.0, le=1.0)
     margin: float = Field(ge=0.0, le=1.0)
+    shift: float = Field(ge=-0.5, le=0.5)
+    level_eyes: bool
 
 
 class RecognizerSettings(_Section):

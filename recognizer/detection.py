@@ -25,15 +25,23 @@ from config.errors import UserError
 Reach = Literal["short", "full", "both"]
 
 
+Point = tuple[float, float]
+
+
 @dataclass(frozen=True)
 class Face:
-    """A detected face in pixel coordinates of the image it was found in."""
+    """A detected face in pixel coordinates of the image it was found in.
+
+    ``eyes`` (the person's right eye, then left, as (x, y)) come with BlazeFace, not with
+    the Haar cascade; the crop uses them to level the eyes.
+    """
 
     x: int
     y: int
     width: int
     height: int
     score: float
+    eyes: tuple[Point, Point] | None = None
 
     @property
     def area(self) -> int:
@@ -109,8 +117,11 @@ class MediaPipeDetector:
                 box = detection.location_data.relative_bounding_box
                 x, y = int(round(box.xmin * width)), int(round(box.ymin * height))
                 w, h = int(round(box.width * width)), int(round(box.height * height))
+                keypoints = detection.location_data.relative_keypoints  # right eye, left eye, nose, mouth, ears
+                eyes = ((keypoints[0].x * width, keypoints[0].y * height),
+                        (keypoints[1].x * width, keypoints[1].y * height)) if len(keypoints) >= 2 else None
                 if w > 0 and h > 0:
-                    faces.append(Face(x, y, w, h, float(detection.score[0])))
+                    faces.append(Face(x, y, w, h, float(detection.score[0]), eyes))
         return merge_overlapping(faces)
 
     def close(self) -> None:
@@ -153,21 +164,3 @@ def create_detector(backend: str = "mediapipe", min_confidence: float = 0.5, rea
     if backend == "haar":
         return HaarDetector(min_confidence)
     raise DetectorError(f"unknown detector backend {backend!r}: choose mediapipe or haar")
-
-
-def crop_face(image: np.ndarray, face: Face, margin: float) -> np.ndarray:
-    """A square crop centred on the face, ``margin`` of its size added on each side.
-
-    Parts outside the image are filled by repeating the border, so a face at the edge
-    of the frame keeps its proportions instead of being squashed.
-    """
-    side = int(round(max(face.width, face.height) * (1 + 2 * margin)))
-    cx, cy = face.x + face.width / 2, face.y + face.height / 2
-    x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
-    x1, y1 = x0 + side, y0 + side
-    height, width = image.shape[:2]
-    pad = max(0, -x0, -y0, x1 - width, y1 - height)
-    if pad:
-        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
-    return image[y0:y1, x0:x1]

@@ -3,11 +3,14 @@
 Probabilities always come in `recognizer.classes.EMOTIONS` order. On CPUs with native
 bfloat16 (AVX-512 BF16 / AMX) the model runs in bfloat16 with batch norm folded into the
 convolutions and a frozen TorchScript graph, which is 2-3x faster than float32 there;
-elsewhere it stays float32.
+elsewhere it stays float32 (emulated bf16 is 10-20x slower than float32 on an AVX2 CPU).
+``ASSISTANT_PRECISION=fp32`` or ``bf16`` forces one path for inference and training alike,
+which is how the test suite runs both on whatever CPU it is given.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from config.errors import UserError
 from recognizer.preprocess import INPUT_SIZE, normalize, to_gray48
 from recognizer.weights import load_weights
 
@@ -29,6 +33,17 @@ def cpu_has_fast_bf16() -> bool:
         return False
 
 
+PRECISION_VARIABLE = "ASSISTANT_PRECISION"
+
+
+def bf16_by_default() -> bool:
+    """bfloat16 where the CPU runs it natively, unless ASSISTANT_PRECISION says fp32 or bf16."""
+    choice = os.environ.get(PRECISION_VARIABLE, "auto").strip().lower() or "auto"
+    if choice not in ("auto", "fp32", "bf16"):
+        raise UserError(f"{PRECISION_VARIABLE}={choice!r}: choose auto, fp32 or bf16")
+    return cpu_has_fast_bf16() if choice == "auto" else choice == "bf16"
+
+
 def faces_to_tensor(faces: np.ndarray) -> torch.Tensor:
     """(N, 48, 48) uint8 → normalised (N, 1, 48, 48) float, channels_last."""
     batch = torch.from_numpy(np.ascontiguousarray(faces)).unsqueeze(1)
@@ -36,16 +51,16 @@ def faces_to_tensor(faces: np.ndarray) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def batched_probabilities(model: nn.Module, faces: np.ndarray, *, batch_size: int = 512,
-                          tta: bool = False, dtype: torch.dtype = torch.float32) -> np.ndarray:
+def batched_probabilities(model: nn.Module, faces: np.ndarray, *, batch_size: int = 512, tta: bool = False,
+                          dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> np.ndarray:
     """Softmax outputs for (N, 48, 48) uint8 faces; ``tta`` averages with the mirrored face."""
     outputs = []
     for start in range(0, len(faces), batch_size):
-        batch = faces_to_tensor(faces[start:start + batch_size]).to(dtype)
+        batch = faces_to_tensor(faces[start:start + batch_size]).to(device=device, dtype=dtype)
         probs = torch.softmax(model(batch).float(), dim=1)
         if tta:
             probs = (probs + torch.softmax(model(batch.flip(3)).float(), dim=1)) / 2
-        outputs.append(probs)
+        outputs.append(probs.cpu())
     if not outputs:
         return np.zeros((0, 7), dtype=np.float32)
     return torch.cat(outputs).numpy()
@@ -72,7 +87,7 @@ class EmotionClassifier:
 
     def __init__(self, model: nn.Module, manifest: dict[str, Any], *, bf16: bool | None = None) -> None:
         self.manifest = manifest
-        self.model, self.dtype = optimize_for_cpu(model, cpu_has_fast_bf16() if bf16 is None else bf16)
+        self.model, self.dtype = optimize_for_cpu(model, bf16_by_default() if bf16 is None else bf16)
 
     @classmethod
     def from_weights(cls, path: Path | None = None, *, bf16: bool | None = None) -> EmotionClassifier:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.classes import EMOTIONS
-from recognizer.detection import Face, FaceDetector, crop_face
+from recognizer.crop import CropGeometry, crop_face
+from recognizer.detection import Face, FaceDetector
 from recognizer.inference import EmotionClassifier
 
 
@@ -39,8 +40,9 @@ class FaceEmotion:
 
 
 class EmotionPipeline:
-    def __init__(self, detector: FaceDetector, classifier: EmotionClassifier, margin: float, tta: bool = False) -> None:
-        self.detector, self.classifier, self.margin, self.tta = detector, classifier, margin, tta
+    def __init__(self, detector: FaceDetector, classifier: EmotionClassifier, geometry: CropGeometry,
+                 tta: bool = False) -> None:
+        self.detector, self.classifier, self.geometry, self.tta = detector, classifier, geometry, tta
 
     def analyze(self, image: np.ndarray, largest_only: bool = False) -> list[FaceEmotion]:
         """Every face in a BGR image with its probabilities (one batched model call), largest first."""
@@ -49,5 +51,5 @@ class EmotionPipeline:
             faces = faces[:1]
         if not faces:
             return []
-        probabilities = self.classifier.predict([crop_face(image, face, self.margin) for face in faces], tta=self.tta)
+        probabilities = self.classifier.predict([crop_face(image, face, self.geometry) for face in faces], tta=self.tta)
         return [FaceEmotion(face, p) for face, p in zip(faces, probabilities)]

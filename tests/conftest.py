@@ -32,11 +32,36 @@ def csv_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_csv_dataset(tmp_path_factory.mktemp("fer_csv") / "fer2013.csv")
 
 
+@pytest.fixture(params=["fp32", "bf16"])
+def precision(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on each numeric path, whatever this CPU would choose by itself.
+
+    bf16 is native on AVX-512 BF16 / AMX CPUs and emulated (slow, but the same maths)
+    elsewhere; a test that passes on one path only would fail CI on another machine.
+    """
+    monkeypatch.setenv("ASSISTANT_PRECISION", request.param)
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory: pytest.TempPathFactory, folder_dataset: Path) -> Path:
-    """One short training run on the generated set, shared by the tests that need weights."""
+    """One short training run on the generated set, on this CPU's own precision, shared by the tests that need weights."""
     from training.train import TrainConfig, main
 
     out = tmp_path_factory.mktemp("run")
     main(TrainConfig(data=folder_dataset, epochs=3, batch_size=32, lr=0.05, workers=0, out=out, seed=1))
     return out
+
+
+@pytest.fixture(scope="session")
+def ferplus_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from synthetic import write_ferplus_dataset
+
+    return write_ferplus_dataset(tmp_path_factory.mktemp("ferplus"))
+
+
+@pytest.fixture(scope="session")
+def ferplus_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from synthetic import write_ferplus_csv
+
+    return write_ferplus_csv(tmp_path_factory.mktemp("ferplus_csv"))

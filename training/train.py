@@ -4,6 +4,11 @@
 (model, optimizer, scheduler, EMA, epoch, step, config) makes any run resumable; Ctrl-C
 writes one mid-epoch and `--resume` picks up at the very batch it stopped at. The weights
 that ship are the EMA weights of the epoch with the best validation accuracy.
+
+The loss is cross-entropy against a distribution per face: FER+'s taggers' votes
+(Barsoum's "probability" mode), or a one-hot majority label (``labels="majority"``, and
+every single-label set). ``init`` starts from existing weights, to fine-tune a model
+already trained on one label set on another.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import math
 import pickle
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +32,12 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from config.errors import UserError
-from recognizer.inference import batched_probabilities, cpu_has_fast_bf16
+from recognizer.inference import batched_probabilities, bf16_by_default
 from recognizer.models import build_model
-from recognizer.weights import save_weights
+from recognizer.weights import load_weights, save_weights
 from training.augment import TrainTransform
-from training.datasets import FaceSet, load_split
-from training.distributed import DistInfo, all_reduce_sum, cleanup, init_distributed
+from training.datasets import FaceSet, load_split, one_hot
+from training.distributed import DistInfo, all_reduce_sum, cleanup, init_distributed, resolve_device
 from training.metrics import classification_report
 
 
@@ -56,7 +61,14 @@ class TrainConfig:
     resume: Path | None = None
     seed: int = 0
     pretrained: bool = False
-    amp: bool = field(default_factory=cpu_has_fast_bf16)
+    # Weights to start from instead of a random initialisation (their arch wins over ``arch``).
+    init: Path | None = None
+    # "votes": learn each face's label distribution; "majority": its one most-voted label.
+    labels: str = "votes"
+    # "cuda" when a GPU is visible, else "cpu"; or either by name.
+    device: str = "auto"
+    # bfloat16 autocast: always on a GPU; on a CPU where it is native (or ASSISTANT_PRECISION=bf16).
+    amp: bool | None = None
     val_split: str = "PublicTest"
     command: str = ""
 
@@ -64,17 +76,27 @@ class TrainConfig:
         return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
 
 
+LABEL_MODES = ("votes", "majority")
+
+
+def training_targets(faces: FaceSet, mode: str) -> np.ndarray:
+    """(N, 7) distributions the loss aims at: the votes, or the majority label one-hot."""
+    if mode not in LABEL_MODES:
+        raise UserError(f"unknown --labels {mode!r}: choose {' or '.join(LABEL_MODES)}")
+    return faces.votes if mode == "votes" else one_hot(faces.labels)
+
+
 class AugmentedFaces(Dataset):
-    def __init__(self, faces: FaceSet) -> None:
+    def __init__(self, faces: FaceSet, targets: np.ndarray) -> None:
         self.images = torch.from_numpy(faces.images).unsqueeze(1)
-        self.labels = torch.from_numpy(faces.labels)
+        self.targets = torch.from_numpy(targets)
         self.transform = TrainTransform()
 
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.targets)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.transform(self.images[index]), self.labels[index]
+        return self.transform(self.images[index]), self.targets[index]
 
 
 class ResumableSampler(Sampler[int]):
@@ -119,6 +141,7 @@ def ema_update(decay: float):
 
 
 def class_weights(counts: np.ndarray, power: float) -> torch.Tensor:
+    """Per-class loss weights ∝ frequency ** -power, from (possibly fractional) class counts."""
     frequency = counts / counts.sum()
     weights = np.where(counts > 0, (1.0 / np.maximum(frequency, 1e-12)) ** power, 0.0)
     weights = weights / (weights * frequency).sum()  # keep the mean loss on the same scale
@@ -131,15 +154,17 @@ def make_progress(console: Console) -> Progress:
                     TimeRemainingColumn(), console=console, transient=True)
 
 
-def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, config, info, progress) -> dict[str, float]:
+def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, config, info, progress, device) -> dict[str, float]:
     model.train()
     totals = torch.zeros(3, dtype=torch.float64)  # loss sum, correct, seen
     task = progress.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader), loss=0.0, acc=0.0) if progress else None
-    for images, labels in loader:
-        images = images.contiguous(memory_format=torch.channels_last)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.amp):
+    for images, targets in loader:
+        images = images.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+        targets = targets.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
             logits = model(images)
-        loss = criterion(logits.float(), labels)
+        loss = criterion(logits.float(), targets)
+        labels = targets.argmax(1)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -150,14 +175,14 @@ def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, 
             progress.update(task, advance=1, loss=totals[0].item() / totals[2].item(), acc=totals[1].item() / totals[2].item())
     if progress:
         progress.remove_task(task)
-    totals = all_reduce_sum(totals, info)
+    totals = all_reduce_sum(totals, info, device)
     seen = max(totals[2].item(), 1.0)
     return {"train_loss": totals[0].item() / seen, "train_acc": totals[1].item() / seen}
 
 
-def evaluate(model: nn.Module, faces: FaceSet, amp: bool) -> dict[str, Any]:
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
-        probabilities = batched_probabilities(model.eval(), faces.images)
+def evaluate(model: nn.Module, faces: FaceSet, amp: bool, device: torch.device) -> dict[str, Any]:
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+        probabilities = batched_probabilities(model.eval(), faces.images, device=device)
     return classification_report(faces.labels, probabilities)
 
 
@@ -180,7 +205,9 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 
 def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     """Train; return the summary that also lands in ``OUT/summary.json``."""
-    info = init_distributed()
+    device = resolve_device(config.device)
+    config.amp = (device.type == "cuda" or bf16_by_default()) if config.amp is None else config.amp
+    info = init_distributed(device)
     console = console or Console(stderr=True)
     say = console.print if info.is_main else (lambda *a, **k: None)
     torch.manual_seed(config.seed + info.rank)
@@ -191,21 +218,29 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
         out.mkdir(parents=True, exist_ok=True)
 
     train_set, val_set = load_data(config, info)
-    say(f"train: {len(train_set)} faces ({train_set.skipped} unreadable skipped)"
+    targets = training_targets(train_set, config.labels)
+    say(f"train: {len(train_set)} faces ({train_set.skipped} unreadable skipped"
+        + (f", {train_set.left_out} with no clear emotion left out" if train_set.left_out else "") + ")"
         + (f", {config.val_split}: {len(val_set)}" if val_set else "")
-        + f"; bf16: {'on' if config.amp else 'off'}; processes: {info.world_size}")
+        + f"; labels: {config.labels}; device: {device}; bf16: {'on' if config.amp else 'off'}; processes: {info.world_size}")
 
-    model, model_config = build_model(config.arch, pretrained=config.pretrained)
-    model = model.to(memory_format=torch.channels_last)
+    if config.init:
+        model, manifest = load_weights(config.init)
+        config.arch, model_config = manifest["arch"], manifest["config"]
+        say(f"starting from {config.init} ({config.arch})")
+    else:
+        model, model_config = build_model(config.arch, pretrained=config.pretrained)
+    model = model.to(device=device, memory_format=torch.channels_last)
     ema = AveragedModel(model, multi_avg_fn=ema_update(config.ema_decay), use_buffers=True)
-    train_model = nn.parallel.DistributedDataParallel(model) if info.enabled else model
+    device_ids = [device.index] if device.type == "cuda" else None
+    train_model = nn.parallel.DistributedDataParallel(model, device_ids=device_ids) if info.enabled else model
 
     sampler = ResumableSampler(len(train_set), config.seed, info, config.batch_size)
     loader_generator = torch.Generator().manual_seed(config.seed + info.rank)
-    loader = DataLoader(AugmentedFaces(train_set), batch_size=config.batch_size, sampler=sampler,
-                        num_workers=config.workers, generator=loader_generator)
+    loader = DataLoader(AugmentedFaces(train_set, targets), batch_size=config.batch_size, sampler=sampler,
+                        num_workers=config.workers, generator=loader_generator, pin_memory=device.type == "cuda")
     steps_per_epoch = math.ceil(sampler.per_rank / config.batch_size)
-    criterion = nn.CrossEntropyLoss(weight=class_weights(train_set.class_counts(), config.class_weight_power),
+    criterion = nn.CrossEntropyLoss(weight=class_weights(targets.sum(axis=0), config.class_weight_power).to(device),
                                     label_smoothing=config.label_smoothing)
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay, nesterov=True)
@@ -219,7 +254,7 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     start_epoch, skip_batches, best = 0, 0, {"val_acc": -1.0, "epoch": None}
     if config.resume:
         try:
-            checkpoint = torch.load(config.resume, map_location="cpu", weights_only=True)
+            checkpoint = torch.load(config.resume, map_location=device, weights_only=True)
             model.load_state_dict(checkpoint["model"])
             ema.load_state_dict(checkpoint["ema"])
             optimizer.load_state_dict(checkpoint["optimizer"])
@@ -244,10 +279,11 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
             started = time.monotonic()
             sampler.set_epoch(epoch, skip_batches if epoch == start_epoch else 0)
             row: dict[str, Any] = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
-            row.update(train_one_epoch(train_model, criterion, optimizer, scheduler, ema, loader, epoch, config, info, progress))
+            row.update(train_one_epoch(train_model, criterion, optimizer, scheduler, ema, loader, epoch, config, info,
+                                       progress, device))
             if info.is_main:
                 if val_set is not None:
-                    report = evaluate(ema.module, val_set, config.amp)
+                    report = evaluate(ema.module, val_set, config.amp, device)
                     row.update(val_acc=report["accuracy"], val_macro_f1=report["macro_f1"])
                 row["seconds"] = round(time.monotonic() - started, 1)
                 improved = val_set is None or row["val_acc"] > best["val_acc"]
@@ -255,7 +291,8 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
                     best = {"val_acc": row.get("val_acc"), "val_macro_f1": row.get("val_macro_f1"), "epoch": epoch + 1}
                     save_weights(ema.module, config.arch, model_config, out / "best.safetensors",
                                  training={"command": config.command, "epoch": epoch + 1, "epochs": config.epochs,
-                                           "seed": config.seed, "data": str(config.data)},
+                                           "seed": config.seed, "data": str(config.data), "labels": config.labels,
+                                           "init": str(config.init) if config.init else None},
                                  metrics={config.val_split: {k: best[k] for k in ("val_acc", "val_macro_f1")}} if val_set else {})
                 _append_metrics(metrics_path, row)
                 save_checkpoint(out / "last.pt", checkpoint_state(epoch + 1, 0))

@@ -54,4 +54,54 @@ def bench_session(
                       highlight=False)
 
 
+@app.command("crop")
+def bench_crop(
+    data: Path = typer.Option(..., "--data", help="Folder of real photos, one sub-folder per emotion."),
+    margins: str = typer.Option("0,0.1,0.2,0.3", "--margins", help="Crop margins to try (fractions of the face box, comma-separated)."),
+    shifts: str = typer.Option("-0.1,0,0.1", "--shifts", help="Downward shifts of the crop centre to try (fractions of the box height)."),
+    live: bool = typer.Option(False, "--live", help="Detect with detector.video_model and no TTA, as the live session does."),
+    weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Accuracy for each crop geometry (margin, shift, eyes levelled or not) on real photos: how the defaults were chosen."""
+    from assistant.components import load_classifier
+    from recognizer.crop import CropGeometry
+    from recognizer.detection import create_detector
+    from training.evaluate import detect_and_crop, report_detected
+
+    settings = state.settings()
+    grid = [CropGeometry(margin, shift, level) for margin in _floats(margins, "--margins")
+            for shift in _floats(shifts, "--shifts") for level in (True, False)]
+    detector = create_detector(settings.detector.backend, settings.detector.min_confidence,
+                               settings.detector.video_model if live else settings.detector.photo_model)
+    photos = detect_and_crop(detector, data, "test", grid)
+    classifier = load_classifier(settings, weights)
+    rows = []
+    for geometry in grid:
+        report = report_detected(classifier, photos, geometry, tta=not live)
+        rows.append({"margin": geometry.margin, "shift": geometry.shift, "level_eyes": geometry.level_eyes,
+                     "accuracy": report["accuracy"], "macro_f1": report["macro_f1"],
+                     "neutral_recall": report["per_class"]["neutral"]["recall"], "n": report["n"], "no_face": report["no_face"]})
+    rows.sort(key=lambda row: row["macro_f1"] + row["accuracy"], reverse=True)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{data} ({rows[0]['n']} photos, {rows[0]['no_face']} without a face), best first", title_justify="left")
+    for column in ("margin", "shift", "eyes levelled", "accuracy", "macro-F1", "neutral recall"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(f"{row['margin']:g}", f"{row['shift']:+g}", "yes" if row["level_eyes"] else "no",
+                      f"{row['accuracy']:.4f}", f"{row['macro_f1']:.4f}", f"{row['neutral_recall']:.3f}")
+    console.print(table)
+
+
+def _floats(text: str, option: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a comma-separated list of numbers", param_hint=option) from None
+
+
 app.command("report")(bench_report)

@@ -19,7 +19,7 @@ from config.errors import UserError
 
 
 def train(
-    data: Path = typer.Option(..., "--data", help="FER-2013 folder (train/, test/) or fer2013.csv."),
+    data: Path = typer.Option(..., "--data", help="FER-2013 folder (train/, test/) or fer2013.csv; FER+ folder (FER2013Train/...) or fer2013new.csv."),
     arch: str = typer.Option("vgg48", "--arch", help="vgg48 (compact, fast on CPU) or a torchvision backbone: resnet18, resnet34, resnet50."),
     epochs: int = typer.Option(70, "--epochs", min=1, help="Passes over the training set."),
     batch_size: int = typer.Option(128, "--batch-size", min=1, help="Faces per step (per process under torchrun)."),
@@ -30,6 +30,9 @@ def train(
     workers: int = typer.Option(1, "--workers", min=0, help="Data-loading processes for augmentation."),
     pretrained: bool = typer.Option(False, "--pretrained", help="Start torchvision backbones from ImageNet weights (needs internet)."),
     val_split: str = typer.Option("PublicTest", "--val-split", help="Split that selects the best epoch."),
+    labels: str = typer.Option("votes", "--labels", help="FER+: learn each face's vote distribution (votes) or its majority label (majority)."),
+    init: Optional[Path] = typer.Option(None, "--init", help="Start from these weights (fine-tuning) instead of a random initialisation."),
+    device: str = typer.Option("auto", "--device", help="cuda when a GPU is visible, else cpu; or name one."),
 ) -> None:
     """Train the emotion classifier; Ctrl-C saves a checkpoint to resume from.
 
@@ -38,8 +41,8 @@ def train(
     from training.train import TrainConfig, main
 
     config = TrainConfig(data=data, arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, out=out, resume=resume,
-                         seed=seed, workers=workers, pretrained=pretrained, val_split=val_split,
-                         command=shlex.join(["assistant", *sys.argv[1:]]))
+                         seed=seed, workers=workers, pretrained=pretrained, val_split=val_split, labels=labels,
+                         init=init, device=device, command=shlex.join(["assistant", *sys.argv[1:]]))
     summary = main(config, err_console)
     best = summary["best"]
     if best.get("val_acc") is not None:
@@ -84,8 +87,9 @@ def evaluate(
     data: Path = typer.Option(..., "--data", help="FER-2013 folder or CSV, or any folder with one sub-folder per emotion."),
     split: str = typer.Option("test", "--split", help="test, PublicTest or PrivateTest (FER-2013); ignored by plain class folders."),
     weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
-    detect: bool = typer.Option(False, "--detect", help="Find and crop each face with the detector, as the live session does."),
-    tta: bool = typer.Option(True, "--tta/--no-tta", help="Average each face with its mirror image."),
+    detect: bool = typer.Option(False, "--detect", help="Find and crop each face with the photo detector (detector.photo_model), as `predict` does."),
+    live: bool = typer.Option(False, "--live", help="With --detect: see faces exactly as the live session does (detector.video_model, the recognizer.tta setting)."),
+    tta: Optional[bool] = typer.Option(None, "--tta/--no-tta", help="Average each face with its mirror image (default: on; with --live, the recognizer.tta setting)."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write confusion-matrix (and training-curve) PNGs here."),
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="metrics.csv of a training run, plotted into --report-dir."),
     record: bool = typer.Option(False, "--record", help="Write accuracy and macro-F1 into the manifest of --weights (how shipped weights get their figures)."),
@@ -101,19 +105,24 @@ def evaluate(
     check_split(split)
     if record and weights is None:
         raise UserError("--record needs --weights: the bundled weights' manifest is not rewritten in place")
+    if live and not detect:
+        raise UserError("--live needs --detect: it chooses how faces are found and cropped")
     settings = state.settings()
     if detect:
-        pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
+        pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta if tta is not None or live else True)
         report = evaluate_detected(pipeline, data, split)
+        tta = pipeline.tta
+        detector = settings.detector.video_model if live else settings.detector.photo_model
     else:
-        classifier = load_classifier(settings, weights)
-        report = evaluate_aligned(classifier, data, split, tta)
-    report = {**report, "split": split, "detect": detect, "tta": tta,
+        tta = True if tta is None else tta
+        report = evaluate_aligned(load_classifier(settings, weights), data, split, tta)
+        detector = None
+    report = {**report, "split": split, "detect": detect, "detector": detector, "tta": tta,
               "weights": str(weights or settings.recognizer.weights or "bundled")}
     if record:
-        record_metrics(weights, f"{split}{'+detect' if detect else ''}",
+        record_metrics(weights, f"{split}{'+live' if live else '+detect' if detect else ''}",
                        {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "n": report["n"],
-                        "no_face": report["no_face"], "tta": tta, "command": shlex.join(["assistant", *sys.argv[1:]])})
+                        "no_face": report["no_face"], "tta": tta, "detector": detector, "command": shlex.join(["assistant", *sys.argv[1:]])})
     if report_dir:
         from training.plots import plot_confusion_matrix, plot_training_curves
 

@@ -30,7 +30,9 @@ def render_predictions(console: Console, results: list[dict[str, Any]]) -> None:
 def render_evaluation(console: Console, report: dict[str, Any]) -> None:
     console.print(f"[bold]accuracy {report['accuracy']:.4f}[/]  macro-F1 {report['macro_f1']:.4f}  "
                   f"n {report['n']}  no face {report['no_face']}  unreadable {report['unreadable']}  "
-                  f"(split {report['split']}, tta {'on' if report['tta'] else 'off'}, weights {report['weights']})")
+                  f"(split {report['split']}, "
+                  + (f"detector {report['detector']}, " if report.get("detector") else "aligned crops, ")
+                  + f"tta {'on' if report['tta'] else 'off'}, weights {report['weights']})")
     table = Table(title="per class", title_justify="left")
     for column in ("class", "precision", "recall", "F1", "ROC-AUC", "support"):
         table.add_column(column, justify="right" if column != "class" else "left")
