@@ -41,8 +41,11 @@ def test_forget_one_session_leaves_no_trace_of_it(db: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"Delete session 1 (61 mood samples, 5 suggestions) from {db}?" in result.stderr
 
+    # Read the files exactly as forget left them, before this test opens the database
+    # (opening it would create fresh, empty WAL and shared-memory files of its own).
+    left_behind = file_bytes(db)
+    assert not any(title in left_behind for title in (b"Song A", b"Film A", b"Band B", b"interrupted"))
     assert rows_per_session(db) == {"sessions": {2: 1}, "mood_samples": {2: 5}, "mood_changes": {2: 1}, "suggestions": {}}
-    assert not any(title in file_bytes(db) for title in (b"Song A", b"Film A", b"Band B", b"interrupted"))
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         # vacuumed: no free pages left behind (whose old bytes survive where secure_delete is off)

@@ -98,6 +98,34 @@ def test_evaluate_with_detection_counts_photos_without_a_face(tmp_path: Path) ->
     assert report["n"] == 3 and report["no_face"] == 1
     assert report["per_class"]["sad"]["recall"] == 0.0
     assert report["accuracy"] <= 2 / 3
+    assert report["detector"] == "both" and report["tta"] is True  # photos: both BlazeFace models, flip TTA
+    live = json.loads(invoke("evaluate", "--data", str(tmp_path), "--detect", "--live", "--json").stdout)
+    assert live["detector"] == "short" and live["tta"] is False  # exactly what the live session runs
+    assert live["n"] == 3
+
+
+def test_live_without_detect_is_refused() -> None:
+    result = invoke("evaluate", "--data", ".", "--live")
+    assert result.exit_code == 1 and "--live needs --detect" in _only_line(result.stderr)
+
+
+def test_bench_crop_ranks_every_geometry(tmp_path: Path) -> None:
+    for name, emotion in (("happy_1.jpg", "happy"), ("surprise_1.jpg", "surprise"), ("angry_1.jpg", "angry")):
+        (tmp_path / emotion).mkdir()
+        shutil.copy(needs_shared("images", name), tmp_path / emotion / name)
+    result = invoke("bench", "crop", "--data", str(tmp_path), "--margins", "0,0.2", "--shifts", "0", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {(r["margin"], r["shift"], r["level_eyes"]) for r in rows} == {(0.0, 0.0, True), (0.0, 0.0, False),
+                                                                          (0.2, 0.0, True), (0.2, 0.0, False)}
+    assert [r["macro_f1"] + r["accuracy"] for r in rows] == sorted((r["macro_f1"] + r["accuracy"] for r in rows), reverse=True)
+    assert all(r["n"] == 3 and r["no_face"] == 0 for r in rows)
+
+
+def test_a_wrong_precision_setting_is_one_line(monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_PRECISION", "fp16")
+    result = invoke("predict", str(needs_shared("images", "one_face.jpg")))
+    assert result.exit_code == 1 and "choose auto, fp32 or bf16" in _only_line(result.stderr)
 
 
 def test_evaluate_wrong_layout_is_one_line(tmp_path: Path) -> None:
