@@ -296,9 +296,15 @@ def period_report(engine: Engine, since: float) -> PeriodReport:
         per_session = _totals(conn, ids)
         changes = _changes(conn, ids)
         suggestions = _suggestions(conn, ids)
+        # A sample's place in the day is its session's first wall-clock time plus the
+        # sample's source time: a camera's source time runs with the clock, and a video
+        # analysed faster than it plays spreads its face time over the time it covers
+        # (as its durations do) instead of piling an hour into one quarter-hour.
         quarters = conn.exec_driver_sql(
-            f"SELECT CAST(wall_time / {_BUCKET_S} AS INTEGER) AS quarter, mood, SUM(dt) FROM mood_samples "
-            f"WHERE session_id {_IN} AND face = 1 GROUP BY quarter, mood", _ids(ids)).all()
+            f"WITH anchors AS (SELECT session_id, MIN(wall_time) - MIN(t) AS anchor FROM mood_samples "
+            f"WHERE session_id {_IN} GROUP BY session_id) "
+            f"SELECT CAST((anchor + t) / {_BUCKET_S} AS INTEGER) AS quarter, mood, SUM(dt) "
+            f"FROM mood_samples JOIN anchors USING (session_id) WHERE face = 1 GROUP BY quarter, mood", _ids(ids)).all()
     totals = Totals()
     longest = 0.0
     for i in ids:

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -24,6 +25,7 @@ from assistant.ui.views import timeline_bar
 from assistant.palette import MOOD_COLORS, color
 from assistant.storage import database
 from assistant.storage.database import open_engine
+from assistant.storage.recorder import SessionRecorder
 from recognizer.classes import EMOTIONS
 
 runner = CliRunner()
@@ -118,6 +120,25 @@ def test_report_json_for_a_period_by_local_day_and_hour(db: Path) -> None:
         {"hour": 8, "face_s": 4.0, "dominant_mood": "neutral", "mood_share": {"neutral": 1.0}},
         {"hour": 23, "face_s": 9.5, "dominant_mood": "happy", "mood_share": {"happy": round(8 / 9.5, 4)}},
     ]
+
+
+def test_a_video_analysed_faster_than_it_plays_spreads_its_face_time_over_its_own_hours(tmp_path: Path,
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC0")
+    time.tzset()
+    path = tmp_path / "fast.db"
+    started = datetime(2025, 3, 12, 10, 30, tzinfo=timezone.utc).timestamp()
+    with SessionRecorder.start(path, "hour.mp4", "{}") as rec:
+        rec.add_mood_change(0.0, "neutral")
+        for k in range(361):  # an hour of video, a sample every 10 s, analysed in three minutes
+            rec.add_sample(k * 10.0, started + k * 0.5, recorded.FACE, "neutral")
+        rec.close("end of the video")
+    report = reports.period_report(open_engine(path), 0.0).to_json()
+    monkeypatch.undo()
+    time.tzset()
+    # Each sample stands for the 10 s before it, so the one at 11:00 sits in hour 11 (10:30 + 1790 s | 1810 s);
+    # placed by their wall-clock times, all 3600 s fell into 10:30-10:33.
+    assert [(bucket["hour"], bucket["face_s"]) for bucket in report["by_hour"]] == [(10, 1790.0), (11, 1810.0)]
 
 
 def test_the_session_view_through_a_recording_console(db: Path) -> None:
