@@ -232,8 +232,9 @@ def wait_for_samples(process: subprocess.Popen, db: Path, timeout: float = 90.0)
     pytest.fail("the session recorded no sample in time")
 
 
-@pytest.mark.parametrize(("signum", "reason"), [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated")])
-def test_sigint_and_sigterm_close_the_session_and_lose_nothing(looped_clip: Path, tmp_path: Path, signum: int,
+@pytest.mark.parametrize(("signum", "reason"), [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated"),
+                                               (signal.SIGHUP, "the terminal closed")])
+def test_sigint_sigterm_and_sighup_close_the_session_and_lose_nothing(looped_clip: Path, tmp_path: Path, signum: int,
                                                                reason: str) -> None:
     db = tmp_path / "a.db"
     process = spawn(looped_clip, db)

@@ -1,4 +1,4 @@
-"""Ending a session on request: Ctrl-C, SIGTERM, the window's q/Esc or --duration.
+"""Ending a session on request: Ctrl-C, SIGTERM, a closed terminal (SIGHUP), the window's q/Esc or --duration.
 
 A signal only sets a flag that the frame loop (and a source waiting for its next frame)
 looks at, so the session always ends between two frames, never halfway through a
@@ -12,6 +12,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+
+#: The signals that end a session, with the reason each leaves in its row. SIGHUP (the
+#: terminal was closed) exists on POSIX only.
+REASONS: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+if hasattr(signal, "SIGHUP"):
+    REASONS[signal.SIGHUP] = "the terminal closed"
 
 
 class Stop(threading.Event):
@@ -30,7 +37,7 @@ class Stop(threading.Event):
 
 @contextmanager
 def stop_on_signals(stop: Stop) -> Iterator[None]:
-    """While the block runs, SIGINT and SIGTERM request ``stop``; a second Ctrl-C interrupts at once.
+    """While the block runs, SIGINT, SIGTERM and SIGHUP request ``stop``; a second Ctrl-C interrupts at once.
 
     The second Ctrl-C is for a session stuck where no frame comes; the recorder still closes
     the session ("interrupted") as the KeyboardInterrupt leaves its block. Signal handlers
@@ -43,9 +50,9 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
     def handle(signum: int, frame: FrameType | None) -> None:
         if signum == signal.SIGINT and stop.is_set():
             raise KeyboardInterrupt
-        stop.request("interrupted" if signum == signal.SIGINT else "terminated")
+        stop.request(REASONS[signum])
 
-    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {signum: signal.signal(signum, handle) for signum in REASONS}
     try:
         yield
     finally:
