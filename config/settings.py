@@ -117,21 +117,38 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Defaults < user file (``path``, else ASSISTANT_CONFIG, else the platform's config dir) < env."""
+def chosen_config_file(path: Path | None = None) -> Path | None:
+    """The user's settings file in effect: ``path`` (--config), else ASSISTANT_CONFIG, else the platform's file if it exists."""
+    if path is not None:
+        return Path(path).expanduser()
+    if os.environ.get("ASSISTANT_CONFIG"):
+        return Path(os.environ["ASSISTANT_CONFIG"]).expanduser()
+    return user_config_file() if user_config_file().is_file() else None
+
+
+def load_settings_with_origins(path: Path | None = None) -> tuple[Settings, dict[str, str]]:
+    """Defaults < user file < environment, with where each "section.key" got its value:
+    "default", the file's path or "$VARIABLE"."""
     data = read_toml(DEFAULTS_FILE)
-    source = path or (Path(os.environ["ASSISTANT_CONFIG"]) if os.environ.get("ASSISTANT_CONFIG") else None)
-    if source is None and user_config_file().is_file():
-        source = user_config_file()
+    origins = {f"{section}.{key}": "default" for section, values in data.items() for key in values}
+    source = chosen_config_file(path)
     if source is not None:
-        data = _merge(data, read_toml(Path(source).expanduser()))
+        user = read_toml(source)
+        data = _merge(data, user)
+        origins.update({f"{section}.{key}": str(source) for section, values in user.items()
+                        if isinstance(values, dict) for key in values})
     for variable, (section, key) in ENV_OVERRIDES.items():
         if os.environ.get(variable) and isinstance(data.get(section), dict):
             data[section][key] = os.environ[variable]
+            origins[f"{section}.{key}"] = f"${variable}"
     try:
-        return Settings.model_validate(data)
+        return Settings.model_validate(data), origins
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         origin = f"config file {source}" if source else "default settings"
         raise UserError(f"{origin}: {where}: {first['msg']}") from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    return load_settings_with_origins(path)[0]

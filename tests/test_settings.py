@@ -56,3 +56,27 @@ def test_broken_config_through_the_cli_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--config", str(bad), "predict", "x.jpg"])
     assert result.exit_code == 1
     assert "detector.backend" in result.stderr and "Traceback" not in result.output
+
+
+def test_config_path_and_show_say_where_each_setting_comes_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["config", "path"]).stdout.strip() == str(user_config_file())
+    mine = _write(tmp_path / "mine.toml", "[tracker]\nmin_dwell_s = 2.5\n")
+    monkeypatch.setenv("ASSISTANT_TMDB_API_BASE", "http://127.0.0.1:9/3")
+    assert runner.invoke(app, ["--config", str(mine), "config", "path"]).stdout.strip() == str(mine)
+    result = runner.invoke(app, ["--config", str(mine), "config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["setting"]: row for row in json.loads(result.stdout)}
+    assert rows["tracker.min_dwell_s"] == {"setting": "tracker.min_dwell_s", "value": 2.5, "origin": str(mine)}
+    assert rows["tmdb.api_base"]["origin"] == "$ASSISTANT_TMDB_API_BASE"
+    assert rows["detector.backend"] == {"setting": "detector.backend", "value": "mediapipe", "origin": "default"}
+    monkeypatch.chdir(tmp_path)
+    table = runner.invoke(app, ["--config", "mine.toml", "config", "show"])
+    line = next(line for line in table.stdout.splitlines() if "tracker.min_dwell_s" in line)
+    assert table.exit_code == 0 and "2.5" in line and "mine.toml" in line

@@ -7,6 +7,7 @@
 * `assistant recommend --mood sad --strategy uplift`
 * `assistant predict photo.jpg`: the emotion of every face in a photo
 * `assistant train --data fer2013/`, `assistant evaluate`: train and measure the recognizer
+* `assistant config show`: every setting in effect and where it came from
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer ≥ 0
 from typer.core import TyperGroup
 
 from assistant import __version__
-from assistant.cli import bench, recognize, start, state
+from assistant.cli import bench, config, recognize, start, state
 from assistant.cli import recommend
 from assistant.cli import export, forget, history, report
 from assistant.cli.output import print_error
@@ -69,6 +70,7 @@ recommend.register(app)
 for module in (history, report, export, forget):
     module.register(app)
 app.add_typer(bench.app, name="bench")
+app.add_typer(config.app, name="config")
 
 
 def main() -> None:
