@@ -2,43 +2,47 @@
 
 WAL lets readers and a writer work side by side, so SQLite itself never tells `forget`
 that a session is still recording, and deleting a live session's rows under it would break
-its next flush. An flock on `<db>.lock` says so: the kernel drops it when a process
-dies, even by SIGKILL, so a crashed session never blocks anything. The lock is on a file of
-its own because opening and closing the database file outside SQLite would release
-SQLite's own POSIX locks in this process.
+its next flush. A read-write lock on `<db>.lock` says so. filelock's `ReadWriteLock`
+works the same on Linux, macOS and Windows: it holds a SQLite transaction on that file,
+and the operating system drops the lock when a process dies, even by SIGKILL, so a
+crashed session never blocks anything. The lock has a file of its own so that it never
+touches the locks SQLite holds on the database itself.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
+import sqlite3
 from pathlib import Path
 from types import TracebackType
+
+from filelock import ReadWriteLock, Timeout
 
 from assistant.storage.database import StorageError
 
 
 class DatabaseLock:
-    """A held flock on the database's lock file; release() (or leaving a with block) lets go."""
+    """A held shared (recording) or exclusive (forget) lock; release() (or leaving a with block) lets go."""
 
     def __init__(self, db: Path, *, exclusive: bool) -> None:
         path = db.with_name(db.name + ".lock")
         try:
-            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
-            raise StorageError(f"cannot create lock file {path}: {error.strerror}") from None
-        try:
-            fcntl.flock(self._fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._fd)
+            # One instance per holder: the default singleton would make a second holder in
+            # the same process share the first one's lock instead of waiting on it.
+            self._lock: ReadWriteLock | None = ReadWriteLock(path, blocking=False, is_singleton=False)
+            (self._lock.acquire_write if exclusive else self._lock.acquire_read)()
+        except Timeout:
+            self.release()
             if exclusive:
                 raise StorageError(f"a session is recording into {db}; end it first") from None
             raise StorageError(f"`assistant forget` is deleting from {db}; try again when it is done") from None
+        except (OSError, sqlite3.Error, ValueError) as error:
+            self.release()
+            raise StorageError(f"cannot use lock file {path}: {error}") from None
 
     def release(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)  # closing the descriptor drops the flock
-            self._fd = -1
+        if getattr(self, "_lock", None) is not None:  # absent when the constructor failed
+            self._lock.close()
+        self._lock = None
 
     def __enter__(self) -> DatabaseLock:
         return self
