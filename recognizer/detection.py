@@ -53,6 +53,9 @@ class FaceDetector(Protocol):
         """All faces in a BGR image, best score first."""
         ...
 
+    def close(self) -> None:
+        ...
+
 
 class DetectorError(UserError):
     pass

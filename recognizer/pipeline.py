@@ -53,3 +53,7 @@ class EmotionPipeline:
             return []
         probabilities = self.classifier.predict([crop_face(image, face, self.geometry) for face in faces], tta=self.tta)
         return [FaceEmotion(face, p) for face, p in zip(faces, probabilities)]
+
+    def close(self) -> None:
+        """Let go of the detector's graphs (mediapipe holds native resources until closed)."""
+        self.detector.close()

@@ -148,6 +148,53 @@ def test_a_source_that_fails_mid_stream_ends_the_session_cleanly(tmp_path: Path)
     assert query(tmp_path / "a.db", "SELECT COUNT(*) FROM mood_samples") == [(30,)]
 
 
+class _EndsBadly:
+    """A camera that delivers 20 frames of the real clip, then ``ending`` happens while it hangs."""
+
+    label, dropped, end_reason = "camera 9", 0, None
+
+    def __init__(self, ending) -> None:
+        self.ending = ending
+
+    def frames(self, stop: threading.Event) -> Iterator[Frame]:
+        for k, image in enumerate(clip_frames("neutral_to_smile.mp4")[:20]):
+            yield Frame(k / 30, image)
+        self.ending(stop)
+
+    def close(self) -> None:
+        pass
+
+
+def _second_ctrl_c(stop: Stop) -> None:
+    stop.request("interrupted")  # the first Ctrl-C, while the camera hangs...
+    raise KeyboardInterrupt  # ...and the second, which the signal handler raises
+
+
+def test_a_second_ctrl_c_ends_at_once_and_still_closes_and_summarises_the_session(tmp_path: Path) -> None:
+    settings = load_settings()
+    pipeline, rounds = prepare(settings)
+    summary = record(settings, _EndsBadly(_second_ctrl_c), tmp_path / "a.db", pipeline, rounds, Stop())
+    assert summary.frames == 20 and summary.end_reason == "interrupted"
+    assert query(tmp_path / "a.db", "SELECT end_reason, ended_at IS NOT NULL FROM sessions") == [("interrupted", 1)]
+    assert query(tmp_path / "a.db", "SELECT COUNT(*) FROM mood_samples") == [(20,)]
+    rounds._worker.join(timeout=5)
+    assert not rounds._worker.is_alive()
+
+
+def test_a_session_that_fails_still_finishes_its_suggestions_worker(tmp_path: Path) -> None:
+    def bug(stop: Stop) -> None:
+        raise RuntimeError("a bug of ours")
+
+    settings = load_settings()
+    pipeline, rounds = prepare(settings)
+    with pytest.raises(RuntimeError):
+        record(settings, _EndsBadly(bug), tmp_path / "a.db", pipeline, rounds, Stop())
+    rounds._worker.join(timeout=5)
+    assert not rounds._worker.is_alive()
+    assert query(tmp_path / "a.db", "SELECT end_reason, ended_at IS NOT NULL FROM sessions") == [("error: RuntimeError", 1)]
+    assert query(tmp_path / "a.db", "SELECT COUNT(*) FROM mood_samples") == [(20,)]
+
+
 def test_a_truncated_file_ends_the_session_with_what_it_held(tmp_path: Path) -> None:
     whole = write_video(tmp_path / "whole.avi", clip_frames("neutral_to_smile.mp4") * 2)
     cut = truncated_copy(whole, tmp_path / "cut.avi", 0.6)

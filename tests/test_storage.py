@@ -256,3 +256,50 @@ def test_a_killed_session_loses_at_most_the_last_second_and_the_file_stays_sound
         assert conn.execute("SELECT ended_at FROM sessions").fetchone() == (None,)
     assert count > 50
     assert killed_at - last <= 1.0
+
+
+def _flaky_inserts(rec: SessionRecorder, monkeypatch: pytest.MonkeyPatch, failures: int) -> None:
+    """The next ``failures`` writes of samples fail as a full disk would."""
+    original = rec._conn.exec_driver_sql
+    left = [failures]
+
+    def write(statement: str, *args):
+        if statement.startswith("INSERT INTO mood_samples") and left[0] > 0:
+            left[0] -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return original(statement, *args)
+
+    monkeypatch.setattr(rec._conn, "exec_driver_sql", write)
+
+
+def test_a_failed_flush_keeps_its_rows_and_a_later_one_writes_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "a.db"
+    rec = SessionRecorder.start(db, "0", "{}")
+    _flaky_inserts(rec, monkeypatch, failures=1)
+    rec.add_sample(0.0, 1.0, None, None)
+    rec._last_flush = 0.0  # due
+    assert rec.maybe_flush() is False and "disk is full" in rec.flush_error
+    rec.add_sample(0.5, 1.5, None, None)
+    rec._last_flush = 0.0
+    assert rec.maybe_flush() is True and rec.flush_error is None
+    rec.close("ended")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT t FROM mood_samples ORDER BY t").fetchall() == [(0.0,), (0.5,)]
+
+
+def test_closing_tries_a_failing_write_again_before_giving_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder, "CLOSE_RETRY_S", 0.01)
+    db = tmp_path / "a.db"
+    rec = SessionRecorder.start(db, "0", "{}")
+    rec.add_sample(0.0, 1.0, None, None)
+    _flaky_inserts(rec, monkeypatch, failures=recorder.CLOSE_ATTEMPTS - 1)
+    rec.close("ended")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM mood_samples").fetchone() == (1,)
+        assert conn.execute("SELECT end_reason FROM sessions").fetchone() == ("ended",)
+
+    rec = SessionRecorder.start(db, "0", "{}")
+    rec.add_sample(0.0, 1.0, None, None)
+    _flaky_inserts(rec, monkeypatch, failures=recorder.CLOSE_ATTEMPTS)
+    with pytest.raises(StorageError, match="1 frames of this session were not saved"):
+        rec.close("ended")

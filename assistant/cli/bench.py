@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 from typing import Optional
 
@@ -74,7 +75,8 @@ def bench_crop(
             for shift in _floats(shifts, "--shifts") for level in (True, False)]
     detector = create_detector(settings.detector.backend, settings.detector.min_confidence,
                                settings.detector.video_model if live else settings.detector.photo_model)
-    photos = detect_and_crop(detector, data, "test", grid)
+    with closing(detector):
+        photos = detect_and_crop(detector, data, "test", grid)
     classifier = load_classifier(settings, weights)
     rows = []
     for geometry in grid:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import shlex
 import sys
+from contextlib import closing
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from assistant.cli import state
 from assistant.cli.output import console, err_console, print_error, print_json
 from config.errors import UserError
+
+if TYPE_CHECKING:
+    from recognizer.pipeline import EmotionPipeline
 
 
 def train(
@@ -58,13 +62,25 @@ def predict(
     weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
 ) -> None:
     """Every face in each photo with its box, emotion, confidence and all 7 probabilities."""
-    import cv2
-
     from assistant.components import build_pipeline
     from assistant.ui.recognition import render_predictions
 
     settings = state.settings()
     pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
+    with closing(pipeline):
+        results, failed = _predict_each(pipeline, images)
+    if as_json:
+        print_json(results)
+    else:
+        render_predictions(console, results)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _predict_each(pipeline: EmotionPipeline, images: list[Path]) -> tuple[list[dict], int]:
+    """Each image's faces, or its error; and how many images could not be read."""
+    import cv2
+
     results, failed = [], 0
     for path in images:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
@@ -75,12 +91,7 @@ def predict(
             results.append({"image": str(path), "error": reason})
             continue
         results.append({"image": str(path), "faces": [r.to_dict() for r in pipeline.analyze(image)]})
-    if as_json:
-        print_json(results)
-    else:
-        render_predictions(console, results)
-    if failed:
-        raise typer.Exit(1)
+    return results, failed
 
 
 def evaluate(
@@ -110,7 +121,8 @@ def evaluate(
     settings = state.settings()
     if detect:
         pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta if tta is not None or live else True)
-        report = evaluate_detected(pipeline, data, split)
+        with closing(pipeline):
+            report = evaluate_detected(pipeline, data, split)
         tta = pipeline.tta
         detector = settings.detector.video_model if live else settings.detector.photo_model
     else:

@@ -68,6 +68,7 @@ def start(
         if overlay is not None:
             stack.callback(overlay.close)
         pipeline, rounds = prepare(settings)
+        stack.callback(pipeline.close)
         stop = Stop()
         dashboard = stack.enter_context(Dashboard(err_console)) if err_console.is_terminal else None
         with stop_on_signals(stop):

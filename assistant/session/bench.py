@@ -32,7 +32,7 @@ def benchmark_session(settings: Settings, source: str, frames: int) -> dict[str,
     latencies: list[float] = []
     with closing(open_source(source, loop=True)) as clip:
         pipeline, rounds = prepare(settings)
-        with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
+        with closing(pipeline), tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
             summary = record(settings, clip, Path(folder) / "bench.db", pipeline, rounds, Stop(),
                              max_frames=frames + WARMUP_FRAMES, latencies=latencies)
     measured = np.asarray(latencies[WARMUP_FRAMES:]) * 1000.0

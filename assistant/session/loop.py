@@ -106,17 +106,46 @@ class Session:
         self.frames_with_face = 0
         self.suggested = 0
         self.moods: list[tuple[float, str | None]] = []
+        self.first_t: float | None = None  # source time of the first frame, and of the latest
+        self.last_t = 0.0
+        self.failure: str | None = None
         self.notes: dict[str, None] = {}  # ordered set
         self._latest_round: Suggestions | None = None
 
     def run(self, stop: Stop, *, on_frame: FrameView | None = None,
             on_status: StatusView | None = None) -> SessionSummary:
+        recorder, rounds = self.recorder, self.rounds
+        started = time.perf_counter()
+        final_wait = FINAL_ROUND_WAIT_S
+        try:
+            self._loop(stop, on_frame, on_status)
+        except KeyboardInterrupt:  # a second Ctrl-C: end now, without waiting for a round in flight
+            stop.request("interrupted")
+            final_wait = 0.0
+        except BaseException:
+            if rounds is not None:
+                rounds.finish(0.0)  # the worker goes whatever ends the session
+            raise
+        finally:
+            stop.closing = True
+        elapsed = time.perf_counter() - started
+        if rounds is not None:
+            self._record(rounds.finish(final_wait))
+        end_reason = stop.reason or self.failure or self.source.end_reason or "the source ended"
+        recorder.close(end_reason)
+        return SessionSummary(
+            session_id=recorder.session_id, duration_s=0.0 if self.first_t is None else self.last_t - self.first_t,
+            frames=self.frames,
+            frames_with_face=self.frames_with_face, fps=self.frames / elapsed if elapsed > 0 else 0.0,
+            moods=tuple(self.moods), suggestions=self.suggested, dropped=self.source.dropped, end_reason=end_reason,
+            notes=tuple(self.notes))
+
+    def _loop(self, stop: Stop, on_frame: FrameView | None, on_status: StatusView | None) -> None:
+        """Frames until the source ends, fails (``failure`` says how) or a stop is asked for."""
         analyze, update, recorder, rounds = self.pipeline.analyze, self.tracker.update, self.recorder, self.rounds
         frames = self.source.frames(stop)
         first_t: float | None = None
-        t = 0.0
-        failure: str | None = None
-        started = asked = status_at = time.perf_counter()
+        asked = status_at = time.perf_counter()
         status_frames = 0
         while not stop.is_set():
             try:
@@ -124,10 +153,11 @@ class Session:
             except StopIteration:
                 break
             except (cv2.error, OSError) as error:  # a device or file failing under us ends the session, cleanly
-                failure = f"the source failed: {_first_line(error)}"
+                self.failure = f"the source failed: {_first_line(error)}"
                 break
             if first_t is None:
-                first_t = t
+                first_t = self.first_t = t
+            self.last_t = t
             faces = analyze(image, largest_only=True)
             face = faces[0] if faces else None
             probabilities = None if face is None else face.probabilities
@@ -139,7 +169,8 @@ class Session:
             if rounds is not None:
                 rounds.consider(t, state.mood)
                 self._record(rounds.poll())
-            recorder.maybe_flush()
+            if recorder.flush_due() and not recorder.maybe_flush():
+                self.notes[f"{recorder.flush_error}; the frames are kept and saving is tried again"] = None
             if self.latencies is not None:
                 self.latencies.append(time.perf_counter() - asked)
             if self.save_frames is not None:
@@ -158,16 +189,6 @@ class Session:
                 on_status(self._status(t, first_t, state, face, fps))
                 status_at, status_frames = now, self.frames
             asked = time.perf_counter()
-        elapsed = time.perf_counter() - started
-        if rounds is not None:
-            self._record(rounds.finish(FINAL_ROUND_WAIT_S))
-        end_reason = stop.reason or failure or self.source.end_reason or "the source ended"
-        recorder.close(end_reason)
-        return SessionSummary(
-            session_id=recorder.session_id, duration_s=0.0 if first_t is None else t - first_t, frames=self.frames,
-            frames_with_face=self.frames_with_face, fps=self.frames / elapsed if elapsed > 0 else 0.0,
-            moods=tuple(self.moods), suggestions=self.suggested, dropped=self.source.dropped, end_reason=end_reason,
-            notes=tuple(self.notes))
 
     def _record(self, answer: Round | None) -> None:
         if answer is None:

@@ -27,6 +27,9 @@ class Stop(threading.Event):
     def __init__(self) -> None:
         super().__init__()
         self.reason: str | None = None
+        #: Set once the frame loop has ended: the session is being closed, which takes a
+        #: moment and must not be cut short.
+        self.closing = False
 
     def request(self, reason: str) -> None:
         """The first request's reason is the one kept."""
@@ -39,16 +42,17 @@ class Stop(threading.Event):
 def stop_on_signals(stop: Stop) -> Iterator[None]:
     """While the block runs, SIGINT, SIGTERM and SIGHUP request ``stop``; a second Ctrl-C interrupts at once.
 
-    The second Ctrl-C is for a session stuck where no frame comes; the recorder still closes
-    the session ("interrupted") as the KeyboardInterrupt leaves its block. Signal handlers
-    can only be set from the main thread; elsewhere (a test runner's worker) this does nothing.
+    The second Ctrl-C is for a session stuck where no frame comes: the frame loop ends at
+    once, and the session is still closed with its end time and summarised. Once closing
+    has begun, further signals change nothing. Signal handlers can only be set from the
+    main thread; elsewhere (a test runner's worker) this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        if signum == signal.SIGINT and stop.is_set():
+        if signum == signal.SIGINT and stop.is_set() and not stop.closing:
             raise KeyboardInterrupt
         stop.request(REASONS[signum])
 

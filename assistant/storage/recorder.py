@@ -20,11 +20,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from assistant.storage.database import open_engine, storage_error
+from assistant.storage.database import StorageError, open_engine, storage_error
 from assistant.storage.lock import DatabaseLock
 from recognizer.classes import EMOTIONS
 
 FLUSH_INTERVAL_S = 0.5
+# At the end of a session a failing write is tried this many times, this far apart, before rows are given up.
+CLOSE_ATTEMPTS = 5
+CLOSE_RETRY_S = 1.0
 _MOODS = frozenset(EMOTIONS)
 _SAMPLE_INSERT = (
     f"INSERT INTO mood_samples (session_id, t, dt, wall_time, face, {', '.join(EMOTIONS)}, mood) "
@@ -88,6 +91,8 @@ class SessionRecorder:
         self._suggestions: list[tuple] = []
         self._last_t: float | None = None
         self._last_flush = time.monotonic()
+        #: Why the last flush failed (its rows are still buffered), or None after a flush that worked.
+        self.flush_error: str | None = None
 
     @classmethod
     def start(cls, db_path: Path, source: str, settings_json: str) -> SessionRecorder:
@@ -145,10 +150,20 @@ class SessionRecorder:
         return time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S
 
     def maybe_flush(self) -> bool:
-        """Flush if the interval has passed; cheap enough to call on every frame."""
+        """Flush if the interval has passed; cheap enough to call on every frame.
+
+        A failure (the disk full for a moment, another program holding the file) does not
+        end the session: the rows stay buffered, ``flush_error`` says why, and the next
+        interval tries again.
+        """
         if not self.flush_due():
             return False
-        self.flush()
+        try:
+            self.flush()
+        except StorageError as error:
+            self.flush_error = str(error)
+            return False
+        self.flush_error = None
         return True
 
     def flush(self) -> None:
@@ -167,11 +182,19 @@ class SessionRecorder:
         self._samples, self._changes, self._suggestions = [], [], []
 
     def close(self, end_reason: str) -> None:
-        """Flush, write the end time and reason, and let go of the file and the lock."""
+        """Flush (trying again for a few seconds if it fails), write the end time and reason,
+        and let go of the file and the lock."""
         if self.closed:
             return
         try:
-            self.flush()
+            for attempt in range(CLOSE_ATTEMPTS):
+                try:
+                    self.flush()
+                    break
+                except StorageError as error:
+                    if attempt == CLOSE_ATTEMPTS - 1:
+                        raise StorageError(f"{error}; {len(self._samples)} frames of this session were not saved") from None
+                    time.sleep(CLOSE_RETRY_S)
             with self._conn.begin():
                 self._conn.exec_driver_sql("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ?",
                                            (time.time(), end_reason, self.session_id))
