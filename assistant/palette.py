@@ -17,4 +17,5 @@ UNKNOWN_COLOR = "#5a5a5a"
 
 
 def color(mood: str | None) -> str:
-    return MOOD_COLORS[mood] if mood is not None else UNKNOWN_COLOR
+    """A mood's colour; None and the reports' "unknown" share are grey."""
+    return MOOD_COLORS.get(mood or "", UNKNOWN_COLOR)

@@ -20,7 +20,7 @@ def _distribution(ax: Axes, totals: Totals) -> None:
     shares = totals.mood_share
     ax.barh(list(shares), [100 * v for v in shares.values()], color=[color(m) for m in shares])
     ax.invert_yaxis()
-    ax.set_xlabel("% of the time with a face")
+    ax.set_xlabel("% of the observed time")
     ax.set_title("Time per mood")
 
 

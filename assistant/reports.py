@@ -23,6 +23,8 @@ from recognizer.classes import EMOTIONS
 # in use (some are :30 or :45), so each bucket falls into exactly one local hour.
 _BUCKET_S = 900
 _IN = "IN (SELECT value FROM json_each(:ids))"
+#: The share of time with no mood: none established yet, or no face in view.
+UNKNOWN = "unknown"
 
 
 class ReportError(UserError):
@@ -51,12 +53,17 @@ class Totals:
 
     @property
     def mood_share(self) -> dict[str, float]:
-        """Mood -> fraction of the time with a face, in EMOTIONS order; moods never held are left out.
-
-        The shares add up to less than 1 when some face time came before a mood was established.
-        """
-        face = self.face_s
-        return {mood: self.mood_seconds[mood] / face for mood in EMOTIONS if self.mood_seconds.get(mood)}
+        """Fraction of the observed time per mood held with a face in view, in EMOTIONS order,
+        then "unknown" (no mood established yet, or no face): together they make the whole
+        time. Moods never held are left out."""
+        total = self.duration_s
+        if total <= 0:
+            return {}
+        shares = {mood: self.mood_seconds[mood] / total for mood in EMOTIONS if self.mood_seconds.get(mood)}
+        unknown = self.no_face_s + self.mood_seconds.get(None, 0.0)
+        if unknown > 0:
+            shares[UNKNOWN] = unknown / total
+        return shares
 
     @property
     def dominant_mood(self) -> str | None:

@@ -81,7 +81,8 @@ def test_report_json_for_one_session(db: Path) -> None:
     del report["start"]
     assert report == {
         "session_id": 1, "duration_s": 30.0,
-        "mood_share": {"happy": round(10 / 26, 4), "sad": round(12.5 / 26, 4)},
+        # of the 30 s observed: 3.5 s with a face before any mood, and 4 s without a face, are unknown
+        "mood_share": {"happy": round(10 / 30, 4), "sad": round(12.5 / 30, 4), "unknown": round(7.5 / 30, 4)},
         "changes": 2, "longest_steady_s": 13.0, "no_face_s": 4.0,
         "timeline": [{"t": 0.0, "mood": None}, {"t": 2.0, "mood": "happy"}, {"t": 15.0, "mood": None},
                      {"t": 18.0, "mood": "sad"}],
@@ -108,17 +109,23 @@ def test_report_json_for_a_period_by_local_day_and_hour(db: Path) -> None:
     report = json.loads(result.stdout)
     assert report["sessions"] == [1, 2]
     assert (report["duration_s"], report["no_face_s"], report["changes"], report["longest_steady_s"]) == (34.0, 4.0, 2, 13.0)
-    assert report["mood_share"] == {"happy": round(10 / 30, 4), "neutral": round(4 / 30, 4), "sad": round(12.5 / 30, 4)}
+    assert report["mood_share"] == {"happy": round(10 / 34, 4), "neutral": round(4 / 34, 4), "sad": round(12.5 / 34, 4),
+                                    "unknown": round(7.5 / 34, 4)}
+    assert sum(report["mood_share"].values()) == pytest.approx(1.0, abs=1e-3)
     assert [s["session_id"] for s in report["suggestions"]] == [1] * 5
     assert report["by_day"] == [
-        {"day": "2025-03-10", "face_s": 9.5, "dominant_mood": "happy", "mood_share": {"happy": round(8 / 9.5, 4)}},
+        {"day": "2025-03-10", "face_s": 9.5, "dominant_mood": "happy",
+         "mood_share": {"happy": round(8 / 9.5, 4), "unknown": round(1.5 / 9.5, 4)}},
         {"day": "2025-03-11", "face_s": 20.5, "dominant_mood": "sad",
-         "mood_share": {"happy": round(2 / 20.5, 4), "neutral": round(4 / 20.5, 4), "sad": round(12.5 / 20.5, 4)}},
+         "mood_share": {"happy": round(2 / 20.5, 4), "neutral": round(4 / 20.5, 4), "sad": round(12.5 / 20.5, 4),
+                        "unknown": round(2 / 20.5, 4)}},
     ]
     assert report["by_hour"] == [
-        {"hour": 0, "face_s": 16.5, "dominant_mood": "sad", "mood_share": {"happy": round(2 / 16.5, 4), "sad": round(12.5 / 16.5, 4)}},
+        {"hour": 0, "face_s": 16.5, "dominant_mood": "sad",
+         "mood_share": {"happy": round(2 / 16.5, 4), "sad": round(12.5 / 16.5, 4), "unknown": round(2 / 16.5, 4)}},
         {"hour": 8, "face_s": 4.0, "dominant_mood": "neutral", "mood_share": {"neutral": 1.0}},
-        {"hour": 23, "face_s": 9.5, "dominant_mood": "happy", "mood_share": {"happy": round(8 / 9.5, 4)}},
+        {"hour": 23, "face_s": 9.5, "dominant_mood": "happy",
+         "mood_share": {"happy": round(8 / 9.5, 4), "unknown": round(1.5 / 9.5, 4)}},
     ]
 
 
@@ -151,7 +158,8 @@ def test_the_session_view_through_a_recording_console(db: Path) -> None:
 
     assert "Session 1 · started" in text
     assert "30s observed, 4s without a face · 2 mood changes · longest steady mood 13s" in text
-    assert any(line.split()[1:4] == ["happy", "█" * 15, "38.5%"] for line in text.splitlines())  # 40 cells is 100%
+    lines = [line.split()[1:4] for line in text.splitlines()]
+    assert ["happy", "█" * 13, "33.3%"] in lines and ["unknown", "█" * 10, "25.0%"] in lines  # 40 cells is 100%
     assert any(line.split()[1:6] == ["18s", "music", "Song", "B", "Band"] for line in text.splitlines())
 
 

@@ -28,16 +28,13 @@ def mood(name: str | None) -> Text:
 
 
 def share_bar(totals: Totals, width: int) -> Text:
-    """One line split between the moods in proportion to their face time."""
-    face = totals.face_s
+    """One line split between the moods (and unknown) in proportion to their share of the time."""
     text = Text()
-    if face <= 0:
-        return text
     filled = 0.0
-    for name in (*EMOTIONS, None):
-        filled_before = round(filled * width / face)
-        filled += totals.mood_seconds.get(name, 0.0)
-        text.append(BLOCK * (round(filled * width / face) - filled_before), style=color(name))
+    for name, share in totals.mood_share.items():
+        filled_before = round(filled * width)
+        filled += share
+        text.append(BLOCK * (round(filled * width) - filled_before), style=color(name))
     return text
 
 
