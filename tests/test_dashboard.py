@@ -28,7 +28,7 @@ def status(**changes) -> SessionStatus:
     base = SessionStatus(t=12.0, started_t=0.0, mood="happy", confidence=0.72, probabilities=SMOOTHED, face=FACE,
                          fps=29.8, frames=360, frames_with_face=350, dropped=4,
                          changes=((0.0, None), (2.6, "neutral"), (8.0, "happy")), suggestions=None, fetching=False,
-                         strategy="match")
+                         next_round_at=None, strategy="match")
     return dataclasses.replace(base, **changes)
 
 
@@ -79,6 +79,12 @@ def test_offline_suggestions_are_marked_and_carry_no_tmdb_line() -> None:
         assert item.title in text
     assert ATTRIBUTION not in text
     assert "note: offline mode" in text
+
+
+def test_when_the_mood_moves_on_the_dashboard_says_when_new_suggestions_come() -> None:
+    suggestions = Recommendations(load_settings(), offline=True).suggest("neutral", "match", limit=3)
+    text = text_of(status(suggestions=suggestions, mood="happy", next_round_at=32.4))
+    assert "Suggestions for neutral (match, offline)  · you look happy now: new ones in 20 s" in text
 
 
 def test_tmdb_results_come_with_the_attribution() -> None:

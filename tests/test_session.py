@@ -82,7 +82,9 @@ def test_a_headless_session_records_samples_moods_and_suggestions(looped_clip: P
     suggested = query(db, "SELECT kind, source, mood, strategy FROM suggestions")
     assert len(suggested) == summary["suggestions"]
     assert {row[0] for row in suggested} == {"music", "movie"}
-    assert {row[1:] for row in suggested} == {("offline", summary["moods"][0]["mood"], "match")}
+    # A round for the first mood, and a final one for the mood the session ended in.
+    assert {row[1:] for row in suggested} == {("offline", summary["moods"][0]["mood"], "match"),
+                                              ("offline", summary["moods"][-1]["mood"], "match")}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "a.db-shm", "a.db-wal", "a.db.lock"]  # no images
 
 
@@ -348,4 +350,15 @@ def test_suggestion_rounds_are_rate_limited_and_never_repeat_an_item() -> None:
     assert asked == [(3.0, "sad"), (13.0, "neutral"), (30.0, "sad")]
     keys = [a.suggestions.keys() for a in got if a is not None]
     assert not keys[0] & keys[1] and not keys[0] & keys[2] and not keys[1] & keys[2]
-    rounds.finish(1.0)
+    assert rounds.finish(31.0, "sad") == []  # the last round was for sad already
+
+
+def test_a_session_ending_in_a_new_mood_gets_a_final_round_for_it() -> None:
+    rounds = SuggestionRounds(Recommendations(load_settings(), offline=True), strategy="match", limit=3,
+                              interval_s=30.0, final_wait_s=5.0)
+    rounds.consider(1.0, "neutral")
+    assert answer(rounds).suggestions.mood == "neutral"
+    rounds.consider(2.0, "happy")  # too soon for a round...
+    assert rounds.poll() is None and rounds.next_round_at("happy") == 31.0 and rounds.next_round_at("neutral") is None
+    (final,) = rounds.finish(2.5, "happy")  # ...but the session ends in it
+    assert final.t == 2.5 and final.suggestions.mood == "happy"

@@ -30,9 +30,6 @@ from recommenders.service import Suggestions
 STATUS_INTERVAL_S = 0.25
 #: Seconds of source time the dashboard's timeline covers.
 TIMELINE_S = 60.0
-#: At the end, how long to wait for a round of suggestions still being fetched; an online
-#: source that takes longer is not worth holding up a Ctrl-C for.
-FINAL_ROUND_WAIT_S = 2.0
 
 #: Called with each analysed frame; returns False when the person asked to end the session.
 FrameView = Callable[[np.ndarray, FaceEmotion | None, MoodState], bool]
@@ -56,6 +53,9 @@ class SessionStatus:
     changes: tuple[tuple[float, str | None], ...]
     suggestions: Suggestions | None  # the latest round
     fetching: bool  # a round is being fetched (an online source can take seconds)
+    #: When the mood has moved on from the one the suggestions on show are for: the source
+    #: time from which the next round may be asked (rounds are at least an interval apart).
+    next_round_at: float | None
     strategy: str | None
 
 
@@ -116,21 +116,22 @@ class Session:
             on_status: StatusView | None = None) -> SessionSummary:
         recorder, rounds = self.recorder, self.rounds
         started = time.perf_counter()
-        final_wait = FINAL_ROUND_WAIT_S
+        hurry = False
         try:
             self._loop(stop, on_frame, on_status)
         except KeyboardInterrupt:  # a second Ctrl-C: end now, without waiting for a round in flight
             stop.request("interrupted")
-            final_wait = 0.0
+            hurry = True
         except BaseException:
             if rounds is not None:
-                rounds.finish(0.0)  # the worker goes whatever ends the session
+                rounds.finish(self.last_t, None, hurry=True)  # the worker goes whatever ends the session
             raise
         finally:
             stop.closing = True
         elapsed = time.perf_counter() - started
         if rounds is not None:
-            self._record(rounds.finish(final_wait))
+            for answer in rounds.finish(self.last_t, self.moods[-1][1] if self.moods else None, hurry=hurry):
+                self._record(answer)
         end_reason = stop.reason or self.failure or self.source.end_reason or "the source ended"
         recorder.close(end_reason)
         return SessionSummary(
@@ -219,6 +220,7 @@ class Session:
             face=face, fps=fps, frames=self.frames, frames_with_face=self.frames_with_face, dropped=self.source.dropped,
             changes=((since, in_force), *recent),
             suggestions=self._latest_round, fetching=self.rounds is not None and self.rounds.fetching,
+            next_round_at=None if self.rounds is None else self.rounds.next_round_at(state.mood),
             strategy=None if self.rounds is None else self.rounds.strategy)
 
 

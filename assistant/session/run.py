@@ -39,7 +39,8 @@ def prepare(settings: Settings) -> tuple[EmotionPipeline, SuggestionRounds]:
     pipeline = build_pipeline(settings, video=True)
     service = Recommendations(settings, offline=settings.recommend.offline)
     rounds = SuggestionRounds(service, strategy=settings.session.strategy, limit=settings.session.suggestion_limit,
-                              interval_s=settings.session.suggestion_interval_s)
+                              interval_s=settings.session.suggestion_interval_s,
+                              final_wait_s=settings.recommend.budget_s)
     return pipeline, rounds
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from dataclasses import dataclass
 
 from assistant.storage.recorder import SuggestionRecord
@@ -52,8 +53,10 @@ class SuggestionRounds:
     it gets its round once the interval has passed, if the mood still holds.
     """
 
-    def __init__(self, service: Recommendations, *, strategy: str, limit: int, interval_s: float) -> None:
-        self.strategy, self.limit, self.interval_s = strategy, limit, interval_s
+    def __init__(self, service: Recommendations, *, strategy: str, limit: int, interval_s: float,
+                 final_wait_s: float = 2.0) -> None:
+        """``final_wait_s``: how long the end of a session waits for its last round (the API budget)."""
+        self.strategy, self.limit, self.interval_s, self.final_wait_s = strategy, limit, interval_s, final_wait_s
         self._service = service
         self._requests: queue.SimpleQueue[tuple[float, str, int] | None] = queue.SimpleQueue()
         self._answers: queue.SimpleQueue[Round | BaseException] = queue.SimpleQueue()
@@ -70,11 +73,22 @@ class SuggestionRounds:
         """Whether a round has been asked for and not yet answered."""
         return self._in_flight
 
-    def consider(self, t: float, mood: str | None) -> None:
-        """Ask for a round if one is due at ``t`` for ``mood``; returns at once."""
+    def next_round_at(self, mood: str | None) -> float | None:
+        """Source time from which a round for ``mood`` may be asked, when the suggestions on
+        show are for another mood; None when they are for this one (or nothing was asked yet)."""
+        if mood is None or self._asked_t is None or mood == self._asked_mood:
+            return None
+        return self._asked_t + self.interval_s
+
+    def consider(self, t: float, mood: str | None, *, final: bool = False) -> None:
+        """Ask for a round if one is due at ``t`` for ``mood``; returns at once.
+
+        ``final``: the session is ending, so the interval no longer applies: what is
+        recorded (and exported) then ends with suggestions for the mood the session ended in.
+        """
         if mood is None or mood == self._asked_mood or self._in_flight:
             return
-        if self._asked_t is not None and t - self._asked_t < self.interval_s:
+        if not final and self._asked_t is not None and t - self._asked_t < self.interval_s:
             return
         self._asked_mood, self._asked_t, self._in_flight = mood, t, True
         self._requests.put((t, mood, self._rounds))
@@ -90,16 +104,23 @@ class SuggestionRounds:
             return None
         return self._settled(answer)
 
-    def finish(self, timeout: float) -> Round | None:
-        """Wait up to ``timeout`` seconds for the round in flight, then let the worker go."""
-        answer = None
-        if self._in_flight:
-            try:
-                answer = self._settled(self._answers.get(timeout=timeout))
-            except queue.Empty:
-                pass  # an online source still thinking; the daemon thread cannot hold up the exit
+    def finish(self, t: float, mood: str | None, *, hurry: bool = False) -> list[Round]:
+        """The session ends at ``t`` in ``mood``: collect the round in flight and, if the last
+        round was for another mood, one final round for this one, both within
+        ``final_wait_s``; then let the worker go. ``hurry`` (a second Ctrl-C, an error)
+        waits for nothing."""
+        answers = []
+        deadline = time.monotonic() + self.final_wait_s
+        for ask_final in (True, False):
+            if self._in_flight and not hurry:
+                try:
+                    answers.append(self._settled(self._answers.get(timeout=max(0.0, deadline - time.monotonic()))))
+                except queue.Empty:
+                    break  # an online source still thinking; the daemon thread cannot hold up the exit
+            if ask_final and not hurry and not self._in_flight:
+                self.consider(t, mood, final=True)
         self._requests.put(None)
-        return answer
+        return answers
 
     def _settled(self, answer: Round | BaseException) -> Round:
         self._in_flight = False

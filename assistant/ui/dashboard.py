@@ -20,7 +20,6 @@ from assistant.palette import color
 from assistant.reports import Stretch
 from assistant.session.loop import TIMELINE_S, SessionStatus
 from recognizer.classes import EMOTIONS
-from recommenders.service import Suggestions
 from recommenders.tmdb import ATTRIBUTION
 
 BAR_WIDTH = 30
@@ -28,7 +27,7 @@ TIMELINE_WIDTH = 60
 
 
 def render_dashboard(status: SessionStatus) -> RenderableType:
-    return Group(_headline(status), _bars(status), _timeline(status), _suggestions(status.suggestions, status.fetching))
+    return Group(_headline(status), _bars(status), _timeline(status), _suggestions(status))
 
 
 def _headline(status: SessionStatus) -> Text:
@@ -72,7 +71,8 @@ def _timeline(status: SessionStatus) -> Panel:
     return Panel(timeline_bar(stretches, TIMELINE_WIDTH), title=title, title_align="left", expand=False)
 
 
-def _suggestions(suggestions: Suggestions | None, fetching: bool) -> RenderableType:
+def _suggestions(status: SessionStatus) -> RenderableType:
+    suggestions, fetching = status.suggestions, status.fetching
     if suggestions is None:
         waiting = "Fetching suggestions…" if fetching else "Suggestions come once a mood is established."
         return Text(waiting, style="dim")
@@ -93,6 +93,10 @@ def _suggestions(suggestions: Suggestions | None, fetching: bool) -> RenderableT
         f" ({suggestions.strategy}, {suggestions.source})")
     if fetching:
         heading.append("  · fetching new ones…", style="dim")
+    elif status.next_round_at is not None:
+        wait = status.next_round_at - status.t
+        heading.append("  · you look ").append_text(mood(status.mood)).append(
+            f" now: new ones in {wait:.0f} s" if wait >= 0.5 else " now: new ones next", style="dim")
     lines: list[RenderableType] = [heading, music, movies]
     if suggestions.shows_tmdb:
         lines.append(Text(ATTRIBUTION, style="dim"))
