@@ -144,3 +144,14 @@ def test_bench_recognizer_prints_its_figures() -> None:
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["faces_per_s"] > 0 and figures["ms_per_face"] > 0
+
+
+def test_evaluate_record_keeps_figures_per_dataset_and_split(folder_dataset: Path, trained_run: Path, tmp_path: Path) -> None:
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(trained_run / f"best{suffix}", tmp_path / f"w{suffix}")
+    result = invoke("evaluate", "--data", str(folder_dataset), "--split", "PrivateTest", "--weights",
+                    str(tmp_path / "w.safetensors"), "--record", "--json")
+    assert result.exit_code == 0, result.output
+    recorded = json.loads((tmp_path / "w.json").read_text())["metrics"][f"{folder_dataset.name}/PrivateTest"]
+    assert recorded["accuracy"] == json.loads(result.stdout)["accuracy"] and recorded["n"] == 70
+    assert recorded["command"].startswith("assistant evaluate") and recorded["detector"] is None

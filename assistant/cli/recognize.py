@@ -103,7 +103,7 @@ def evaluate(
     tta: Optional[bool] = typer.Option(None, "--tta/--no-tta", help="Average each face with its mirror image (default: on; with --live, the recognizer.tta setting)."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write confusion-matrix (and training-curve) PNGs here."),
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="metrics.csv of a training run, plotted into --report-dir."),
-    record: bool = typer.Option(False, "--record", help="Write accuracy and macro-F1 into the manifest of --weights (how shipped weights get their figures)."),
+    record: bool = typer.Option(False, "--record", help="Write accuracy and macro-F1 into the manifest of --weights, under DATASET/SPLIT (how shipped weights get their figures)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1/ROC-AUC and the confusion matrix."""
@@ -132,7 +132,7 @@ def evaluate(
     report = {**report, "split": split, "detect": detect, "detector": detector, "tta": tta,
               "weights": str(weights or settings.recognizer.weights or "bundled")}
     if record:
-        record_metrics(weights, f"{split}{'+live' if live else '+detect' if detect else ''}",
+        record_metrics(weights, f"{data.name}/{split}{'+live' if live else '+detect' if detect else ''}",
                        {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "n": report["n"],
                         "no_face": report["no_face"], "tta": tta, "detector": detector, "command": shlex.join(["assistant", *sys.argv[1:]])})
     if report_dir:
