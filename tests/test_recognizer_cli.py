@@ -154,4 +154,4 @@ def test_evaluate_record_keeps_figures_per_dataset_and_split(folder_dataset: Pat
     assert result.exit_code == 0, result.output
     recorded = json.loads((tmp_path / "w.json").read_text())["metrics"][f"{folder_dataset.name}/PrivateTest"]
     assert recorded["accuracy"] == json.loads(result.stdout)["accuracy"] and recorded["n"] == 70
-    assert recorded["command"].startswith("assistant evaluate") and recorded["detector"] is None
+    assert recorded["command"].startswith("assistant ") and recorded["detector"] is None
