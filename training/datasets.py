@@ -48,6 +48,9 @@ FERPLUS_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disg
                    "contempt", "unknown", "NF")
 FERPLUS_TO_EMOTION = {"neutral": "neutral", "happiness": "happy", "surprise": "surprise", "sadness": "sad",
                       "anger": "angry", "disgust": "disgust", "fear": "fear"}
+#: The FER+ columns of the seven product classes, in EMOTIONS order.
+FERPLUS_EMOTION_COLUMNS = [FERPLUS_COLUMNS.index(name) for name in
+                           sorted(FERPLUS_TO_EMOTION, key=lambda name: EMOTIONS.index(FERPLUS_TO_EMOTION[name]))]
 FERPLUS_FOLDERS = {"train": ("FER2013Train",), "PublicTest": ("FER2013Valid",), "PrivateTest": ("FER2013Test",),
                    "test": ("FER2013Valid", "FER2013Test")}
 FERPLUS_CSV = "fer2013new.csv"
@@ -105,13 +108,11 @@ def ferplus_targets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     distribution is spread over the seven product classes only.
     """
     counts = np.where(counts > 1, counts, 0).astype(np.float32)
-    order = [FERPLUS_COLUMNS.index(name) for name in
-             (next(k for k, v in FERPLUS_TO_EMOTION.items() if v == emotion) for emotion in EMOTIONS)]
-    emotion_votes = counts[:, order]
+    emotion_votes = counts[:, FERPLUS_EMOTION_COLUMNS]
     top = counts.max(axis=1)
-    lead = counts.argmax(axis=1)
     unique_lead = (counts == top[:, None]).sum(axis=1) == 1
-    keep = (top > 0) & unique_lead & (lead < FERPLUS_COLUMNS.index("contempt"))
+    # contempt, unknown and NF are the last three columns
+    keep = (top > 0) & unique_lead & (counts.argmax(axis=1) < FERPLUS_COLUMNS.index("contempt"))
     labels = emotion_votes.argmax(axis=1)
     totals = emotion_votes.sum(axis=1, keepdims=True)
     distributions = np.divide(emotion_votes, totals, out=np.zeros_like(emotion_votes), where=totals > 0)
