@@ -23,7 +23,7 @@ from recognizer.models import build_model
 from recognizer.preprocess import INPUT_SIZE, MEAN, STD
 
 FORMAT_VERSION = 1
-BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "bundled" / "vgg48_fer2013.safetensors"
+BUNDLED_WEIGHTS = Path(__file__).resolve().parent / "bundled" / "vgg48_ferplus.safetensors"
 
 
 class WeightsError(UserError):
