@@ -17,7 +17,9 @@ import cv2
 import numpy as np
 
 from recognizer.detection import Face
+from recognizer.preprocess import INPUT_SIZE
 
+MAX_CROP_SIDE = 2 * INPUT_SIZE
 # Beyond this the keypoints themselves are unreliable (a face in profile, a wrong box).
 MAX_LEVELLING_DEGREES = 45.0
 
@@ -39,15 +41,19 @@ def eye_angle(face: Face) -> float:
 
 
 def crop_face(image: np.ndarray, face: Face, geometry: CropGeometry = CropGeometry()) -> np.ndarray:
-    """A square, eye-levelled crop around ``face``, as one affine warp.
+    """A square, eye-levelled crop around ``face``, as one affine warp, at most MAX_CROP_SIDE pixels a side.
 
     Parts outside the image are filled by repeating the border, so a face at the edge of
     the frame keeps its proportions instead of being squashed.
     """
     side = max(1, int(round(max(face.width, face.height) * (1 + 2 * geometry.margin))))
+    # The model sees 48x48: a large face is warped straight to twice that, which
+    # `to_gray48` then area-averages, instead of warping every pixel of a 300 px crop.
+    scale = min(1.0, MAX_CROP_SIDE / side)
+    out = max(1, int(round(side * scale)))
     cx = face.x + face.width / 2
     cy = face.y + face.height / 2 + geometry.shift * face.height
     angle = eye_angle(face) if geometry.level_eyes else 0.0
-    matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
-    matrix[:, 2] += (side / 2 - cx, side / 2 - cy)
-    return cv2.warpAffine(image, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    matrix = cv2.getRotationMatrix2D((cx, cy), angle, scale)
+    matrix[:, 2] += (out / 2 - cx, out / 2 - cy)
+    return cv2.warpAffine(image, matrix, (out, out), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
