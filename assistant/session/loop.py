@@ -136,10 +136,9 @@ class Session:
         recorder.close(end_reason)
         return SessionSummary(
             session_id=recorder.session_id, duration_s=0.0 if self.first_t is None else self.last_t - self.first_t,
-            frames=self.frames,
-            frames_with_face=self.frames_with_face, fps=self.frames / elapsed if elapsed > 0 else 0.0,
-            moods=tuple(self.moods), suggestions=self.suggested, dropped=self.source.dropped, end_reason=end_reason,
-            notes=tuple(self.notes))
+            frames=self.frames, frames_with_face=self.frames_with_face,
+            fps=self.frames / elapsed if elapsed > 0 else 0.0, moods=tuple(self.moods), suggestions=self.suggested,
+            dropped=self.source.dropped, end_reason=end_reason, notes=tuple(self.notes))
 
     def _loop(self, stop: Stop, on_frame: FrameView | None, on_status: StatusView | None) -> None:
         """Frames until the source ends, fails (``failure`` says how) or a stop is asked for."""
@@ -170,7 +169,8 @@ class Session:
             if rounds is not None:
                 rounds.consider(t, state.mood)
                 self._record(rounds.poll())
-            if recorder.flush_due() and not recorder.maybe_flush():
+            recorder.maybe_flush()
+            if recorder.flush_error is not None:
                 self.notes[f"{recorder.flush_error}; the frames are kept and saving is tried again"] = None
             if self.latencies is not None:
                 self.latencies.append(time.perf_counter() - asked)
