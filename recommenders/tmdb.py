@@ -1,15 +1,15 @@
 """Movies from TMDB's /discover/movie through tmdbsimple.
 
-tmdbsimple keeps its key, auth mode and timeout in module globals and has no timeout by
-default; they are set here, under a lock, right before each endpoint object is built, and
-the base URL is set on the object (it has no setting of its own).
+tmdbsimple keeps its key, auth mode and timeout in module globals, reads the key and auth
+mode again at every request, and has no timeout by default. Setting those globals for one
+call would leak into any other thread's call, so they are never set: each endpoint object
+gets its own key, auth header, timeout and base URL (`_endpoint`).
 """
 
 from __future__ import annotations
 
 import os
 import random
-import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -26,7 +26,6 @@ from recommenders.policy import TMDB_GENRES, Choice
 ATTRIBUTION = "This product uses the TMDB API but is not endorsed or certified by TMDB."
 FIRST_PAGES = 3  # discovery starts on one of the first 3 pages (20 films each), for variety
 PAGES = 3
-_GLOBALS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -122,15 +121,24 @@ class TmdbMovies:
         return response
 
     def _endpoint(self, kind: type[tmdbsimple.base.TMDB], timeout_s: float) -> Any:
-        with _GLOBALS_LOCK:
-            tmdbsimple.API_KEY = self._credentials.value
-            tmdbsimple.USE_BEARER_AUTH = self._credentials.bearer
-            tmdbsimple.REQUESTS_TIMEOUT = timeout_s
-            tmdbsimple.REQUESTS_SESSION = None
-            endpoint = kind()
+        """A tmdbsimple endpoint that reads nothing from tmdbsimple's globals when it asks."""
+        endpoint = kind()
+        credentials = self._credentials
+        if credentials.bearer:
+            endpoint.headers = {**endpoint.headers, "Authorization": f"Bearer {credentials.value}"}
         endpoint.base_uri = self._settings.api_base.rstrip("/")
-        endpoint.timeout = timeout_s
+        endpoint.timeout, endpoint.session = timeout_s, None
+        endpoint._get_params = lambda params: _request_params(params, credentials)  # tmdbsimple's reads the globals
         return endpoint
+
+
+def _request_params(params: dict[str, Any] | None, credentials: TmdbCredentials) -> dict[str, Any]:
+    """What tmdbsimple's `TMDB._get_params` does, with this call's key: a v3 key goes in the
+    query (a bearer token is in the header already), and booleans are spelt true/false."""
+    params = dict(params or {})
+    if not credentials.bearer:
+        params["api_key"] = credentials.value
+    return {key: ("true" if value else "false") if isinstance(value, bool) else value for key, value in params.items()}
 
 
 def _discover_page(response: Any) -> dict:

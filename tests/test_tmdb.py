@@ -132,3 +132,22 @@ def test_both_sources_fail_at_once_in_one_budget(fake_apis: FakeApis) -> None:
     suggestions, elapsed = one_round(budget_s=1.0)
     assert elapsed < 2.0  # asked side by side, not one budget after the other
     assert suggestions.source == "offline" and len(suggestions.notes) == 2
+
+
+def test_an_endpoint_keeps_its_own_key_whatever_another_thread_sets_up(fake_apis: FakeApis) -> None:
+    # Two services built in the order two threads could interleave them: the first one's
+    # request must still carry its own key, and nothing of the second's.
+    import tmdbsimple
+
+    from recommenders.cache import ResponseCache
+    from recommenders.tmdb import TmdbCredentials, TmdbMovies
+
+    settings = quick_settings().tmdb
+    with_key, with_token = (TmdbMovies(settings, credentials, ResponseCache(0), 1.0, random.Random(0))
+                            for credentials in (TmdbCredentials(TMDB_KEY, False), TmdbCredentials(TMDB_TOKEN, True)))
+    first = with_key._endpoint(tmdbsimple.Discover, 1.0)
+    with_token._endpoint(tmdbsimple.Discover, 1.0).movie(with_genres="18")
+    first.movie(with_genres="35")
+    by_token, by_key = fake_apis.hits("/3/discover/movie")
+    assert by_token.headers["Authorization"] == f"Bearer {TMDB_TOKEN}" and "api_key" not in by_token.query
+    assert by_key.query["api_key"] == TMDB_KEY and "Authorization" not in by_key.headers
