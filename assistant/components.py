@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config.settings import Settings
 from recognizer.crop import CropGeometry
-from recognizer.detection import create_detector
+from recognizer.detection import HaarDetector, MediaPipeDetector, create_detector
 from recognizer.inference import EmotionClassifier
 from recognizer.pipeline import EmotionPipeline
 
@@ -17,10 +17,18 @@ def load_classifier(settings: Settings, weights: Path | None = None) -> EmotionC
     return EmotionClassifier.from_weights(chosen)
 
 
+def detector_model(settings: Settings, *, video: bool) -> str:
+    """The BlazeFace model a video (live session) or a still photo is searched with."""
+    return settings.detector.video_model if video else settings.detector.photo_model
+
+
+def build_detector(settings: Settings, *, video: bool) -> MediaPipeDetector | HaarDetector:
+    return create_detector(settings.detector.backend, settings.detector.min_confidence,
+                           detector_model(settings, video=video))
+
+
 def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None) -> EmotionPipeline:
     detector_settings = settings.detector
-    detector = create_detector(detector_settings.backend, detector_settings.min_confidence,
-                               detector_settings.video_model if video else detector_settings.photo_model)
     geometry = CropGeometry(detector_settings.margin, detector_settings.shift, detector_settings.level_eyes)
-    return EmotionPipeline(detector, load_classifier(settings, weights), geometry,
+    return EmotionPipeline(build_detector(settings, video=video), load_classifier(settings, weights), geometry,
                            settings.recognizer.tta if tta is None else tta)

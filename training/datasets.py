@@ -169,7 +169,10 @@ def list_images(data: Path, split: str) -> list[tuple[Path, int]]:
 
 
 def _file_key(path: Path, label: int | str = "") -> str:
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:  # listed but absent: decoding counts it as skipped
+        return f"{path}:missing:{label}"
     return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{label}"
 
 
@@ -334,14 +337,14 @@ def load_split(data: Path, split: str, use_cache: bool = True) -> FaceSet:
             raise DatasetError(f"{data} is not a CSV file: {EXPECTED_LAYOUT}")
         key = [split, _file_key(data)]
         if data.name.lower() == FERPLUS_CSV:
-            key.append(_file_key(data.with_name("fer2013.csv")) if data.with_name("fer2013.csv").exists() else "")
+            key.append(_file_key(data.with_name("fer2013.csv")))
             reader = partial(_read_ferplus_csv, data, split)
         else:
             reader = partial(_read_csv, data, split)
     elif is_ferplus(data):
         ferplus_items = _ferplus_items(data, split)
         key = [split, "ferplus"] + [_file_key(data / folder / "label.csv") for folder in FERPLUS_FOLDERS[split]] \
-            + [_file_key(path) for path, _ in ferplus_items if path.is_file()]
+            + [_file_key(path) for path, _ in ferplus_items]
         reader = partial(_decode_ferplus, ferplus_items)
     else:
         items = list_images(data, split)

@@ -65,16 +65,14 @@ def bench_crop(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Accuracy for each crop geometry (margin, shift, eyes levelled or not) on real photos: how the defaults were chosen."""
-    from assistant.components import load_classifier
+    from assistant.components import build_detector, load_classifier
     from recognizer.crop import CropGeometry
-    from recognizer.detection import create_detector
     from training.evaluate import detect_and_crop, report_detected
 
     settings = state.settings()
     grid = [CropGeometry(margin, shift, level) for margin in _floats(margins, "--margins")
             for shift in _floats(shifts, "--shifts") for level in (True, False)]
-    detector = create_detector(settings.detector.backend, settings.detector.min_confidence,
-                               settings.detector.video_model if live else settings.detector.photo_model)
+    detector = build_detector(settings, video=live)
     with closing(detector):
         photos = detect_and_crop(detector, data, "test", grid)
     classifier = load_classifier(settings, weights)

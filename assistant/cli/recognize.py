@@ -107,7 +107,7 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1/ROC-AUC and the confusion matrix."""
-    from assistant.components import build_pipeline, load_classifier
+    from assistant.components import build_pipeline, detector_model, load_classifier
     from assistant.ui.recognition import render_evaluation
     from recognizer.weights import record_metrics
     from training.datasets import check_split
@@ -119,14 +119,14 @@ def evaluate(
     if live and not detect:
         raise UserError("--live needs --detect: it chooses how faces are found and cropped")
     settings = state.settings()
+    if tta is None:  # the live session's own setting, else the more accurate choice
+        tta = settings.recognizer.tta if live else True
     if detect:
-        pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta if tta is not None or live else True)
+        pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta)
         with closing(pipeline):
             report = evaluate_detected(pipeline, data, split)
-        tta = pipeline.tta
-        detector = settings.detector.video_model if live else settings.detector.photo_model
+        detector = detector_model(settings, video=live)
     else:
-        tta = True if tta is None else tta
         report = evaluate_aligned(load_classifier(settings, weights), data, split, tta)
         detector = None
     report = {**report, "split": split, "detect": detect, "detector": detector, "tta": tta,

@@ -25,10 +25,11 @@ class DatabaseLock:
 
     def __init__(self, db: Path, *, exclusive: bool) -> None:
         path = db.with_name(db.name + ".lock")
+        self._lock: ReadWriteLock | None = None
         try:
             # One instance per holder: the default singleton would make a second holder in
             # the same process share the first one's lock instead of waiting on it.
-            self._lock: ReadWriteLock | None = ReadWriteLock(path, blocking=False, is_singleton=False)
+            self._lock = ReadWriteLock(path, blocking=False, is_singleton=False)
             (self._lock.acquire_write if exclusive else self._lock.acquire_read)()
         except Timeout:
             self.release()
@@ -40,7 +41,7 @@ class DatabaseLock:
             raise StorageError(f"cannot use lock file {path}: {error}") from None
 
     def release(self) -> None:
-        if getattr(self, "_lock", None) is not None:  # absent when the constructor failed
+        if self._lock is not None:
             self._lock.close()
         self._lock = None
 

@@ -6,7 +6,6 @@ from rich.text import Text
 
 from assistant.palette import color
 from assistant.reports import Stretch, Totals
-from recognizer.classes import EMOTIONS
 
 BLOCK = "█"
 
