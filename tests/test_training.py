@@ -18,9 +18,10 @@ ASSISTANT = [sys.executable, "-m", "assistant"]
 
 
 def test_training_learns_the_generated_classes(precision: str, folder_dataset: Path, tmp_path: Path) -> None:
-    summary = main(TrainConfig(data=folder_dataset, epochs=2, batch_size=32, lr=0.05, workers=0, out=tmp_path, seed=1))
+    summary = main(TrainConfig(data=folder_dataset, epochs=2, batch_size=16, lr=0.05, out=tmp_path, seed=1))
     assert summary["config"]["amp"] is (precision == "bf16")
-    # Both paths reach 1.0 here by epoch 2 (fp32 and emulated bf16 on AVX2); 0.6 leaves
+    # Seeds 1-5 reach 0.71-0.86 by epoch 2 here (36 steps: fewer leave batch norm's running
+    # statistics behind the weights, whatever the seed); 0.6 leaves
     # room for another CPU's rounding while chance (1/7) and a broken loop stay far below.
     assert summary["best"]["val_acc"] >= 0.6
     rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))
@@ -29,7 +30,7 @@ def test_training_learns_the_generated_classes(precision: str, folder_dataset: P
 
 
 def test_ferplus_votes_train_and_select_on_the_valid_folder(ferplus_dataset: Path, tmp_path: Path) -> None:
-    summary = main(TrainConfig(data=ferplus_dataset, epochs=2, batch_size=32, lr=0.05, workers=0, out=tmp_path, seed=1))
+    summary = main(TrainConfig(data=ferplus_dataset, epochs=2, batch_size=16, lr=0.05, out=tmp_path, seed=1))
     assert summary["best"]["val_acc"] >= 0.6
     _, manifest = load_weights(tmp_path / "best.safetensors")
     assert manifest["training"]["labels"] == "votes"
@@ -37,7 +38,7 @@ def test_ferplus_votes_train_and_select_on_the_valid_folder(ferplus_dataset: Pat
 
 def test_fine_tuning_starts_from_the_given_weights(trained_run: Path, folder_dataset: Path, tmp_path: Path) -> None:
     start = trained_run / "best.safetensors"
-    summary = main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, lr=0.001, workers=0, out=tmp_path,
+    summary = main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, lr=0.001, out=tmp_path,
                                init=start, labels="majority"))
     # A barely-moving fine-tune of weights that already know the classes is right from its first epoch.
     assert summary["best"]["val_acc"] >= 0.6
@@ -60,15 +61,15 @@ def test_best_weights_carry_a_manifest_with_the_measured_metrics(trained_run: Pa
 
 def test_same_seed_gives_the_same_run(folder_dataset: Path, tmp_path: Path) -> None:
     def run(out: Path) -> list[str]:
-        main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, workers=0, out=out, seed=7))
+        main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, out=out, seed=7))
         return [row["train_loss"] for row in csv.DictReader((out / "metrics.csv").open())]
 
     assert run(tmp_path / "a") == run(tmp_path / "b")
 
 
 def test_resume_continues_at_the_next_epoch(folder_dataset: Path, tmp_path: Path) -> None:
-    main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, workers=0, out=tmp_path))
-    main(TrainConfig(data=folder_dataset, epochs=2, batch_size=32, workers=0, out=tmp_path, resume=tmp_path / "last.pt"))
+    main(TrainConfig(data=folder_dataset, epochs=1, batch_size=32, out=tmp_path))
+    main(TrainConfig(data=folder_dataset, epochs=2, batch_size=32, out=tmp_path, resume=tmp_path / "last.pt"))
     assert [row["epoch"] for row in csv.DictReader((tmp_path / "metrics.csv").open())] == ["1", "2"]
     assert torch.load(tmp_path / "last.pt", weights_only=True)["epoch"] == 2
 
@@ -81,7 +82,7 @@ def test_resume_from_a_broken_checkpoint_is_a_one_line_error(folder_dataset: Pat
 
 def test_ctrl_c_saves_a_checkpoint_that_resumes(folder_dataset: Path, tmp_path: Path) -> None:
     command = ASSISTANT + ["train", "--data", str(folder_dataset), "--epochs", "50", "--batch-size", "8",
-                           "--workers", "0", "--out", str(tmp_path)]
+                           "--out", str(tmp_path)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (tmp_path / "metrics.csv").exists() and time.monotonic() < deadline:
@@ -94,7 +95,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(folder_dataset: Path, tmp_path: 
     checkpoint = torch.load(tmp_path / "last.pt", weights_only=True)
     assert checkpoint["epoch"] >= 1
     done = subprocess.run(ASSISTANT + ["train", "--data", str(folder_dataset), "--epochs", str(checkpoint["epoch"] + 1),
-                                       "--batch-size", "8", "--workers", "0", "--out", str(tmp_path),
+                                       "--batch-size", "8", "--out", str(tmp_path),
                                        "--resume", str(tmp_path / "last.pt")], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     assert "resumed from" in done.stderr
@@ -104,7 +105,7 @@ def test_two_process_distributed_run(folder_dataset: Path, tmp_path: Path) -> No
     torchrun = Path(sys.executable).with_name("torchrun")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run([str(torchrun), "--standalone", "--nproc-per-node", "2", "-m", "assistant", "train",
-                           "--data", str(folder_dataset), "--epochs", "2", "--batch-size", "16", "--workers", "0",
+                           "--data", str(folder_dataset), "--epochs", "2", "--batch-size", "16",
                            "--device", "cpu", "--out", str(tmp_path)], capture_output=True, text=True, timeout=240, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     said = " ".join(done.stderr.split())  # Rich wraps long lines at the terminal's width

@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -29,16 +30,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import BatchSampler, Sampler
 
 from config.errors import UserError
 from recognizer.inference import batched_probabilities, bf16_by_default
 from recognizer.models import build_model
 from recognizer.weights import load_weights, save_weights
-from training.augment import TrainTransform
+from training.augment import BatchAugment, WebcamEffects
 from training.datasets import FaceSet, load_split, one_hot
 from training.distributed import DistInfo, all_reduce_sum, cleanup, init_distributed, resolve_device
 from training.metrics import classification_report
+from training.original_labels import original_labels
 
 
 @dataclass
@@ -56,7 +58,8 @@ class TrainConfig:
     # data) without giving up the accuracy a full inverse weighting costs.
     class_weight_power: float = 0.5
     ema_decay: float = 0.999
-    workers: int = 1
+    # Webcam effects simulated in training (training.augment.WebcamEffects.parse).
+    webcam: str = "none"
     out: Path = Path("runs/train")
     resume: Path | None = None
     seed: int = 0
@@ -65,6 +68,9 @@ class TrainConfig:
     init: Path | None = None
     # "votes": learn each face's label distribution; "majority": its one most-voted label.
     labels: str = "votes"
+    # FER-2013 (any layout) whose original labels are mixed into FER+ targets at ``original_weight``.
+    original: Path | None = None
+    original_weight: float = 0.0
     # "cuda" when a GPU is visible, else "cpu"; or either by name.
     device: str = "auto"
     # bfloat16 autocast: always on a GPU; on a CPU where it is native (or ASSISTANT_PRECISION=bf16).
@@ -79,24 +85,48 @@ class TrainConfig:
 LABEL_MODES = ("votes", "majority")
 
 
-def training_targets(faces: FaceSet, mode: str) -> np.ndarray:
-    """(N, 7) distributions the loss aims at: the votes, or the majority label one-hot."""
+def training_targets(faces: FaceSet, mode: str, original: np.ndarray | None = None, original_weight: float = 0.0) -> np.ndarray:
+    """(N, 7) distributions the loss aims at: the votes, or the majority label one-hot;
+    with ``original`` (FER-2013 labels, -1 where unknown) mixed in at ``original_weight``."""
     if mode not in LABEL_MODES:
         raise UserError(f"unknown --labels {mode!r}: choose {' or '.join(LABEL_MODES)}")
-    return faces.votes if mode == "votes" else one_hot(faces.labels)
+    targets = faces.votes if mode == "votes" else one_hot(faces.labels)
+    if original is None or not original_weight:
+        return targets
+    known = original >= 0
+    mixed = targets.copy()
+    mixed[known] = (1.0 - original_weight) * targets[known] + original_weight * one_hot(original[known])
+    return mixed
 
 
-class AugmentedFaces(Dataset):
-    def __init__(self, faces: FaceSet, targets: np.ndarray) -> None:
-        self.images = torch.from_numpy(faces.images).unsqueeze(1)
-        self.targets = torch.from_numpy(targets)
-        self.transform = TrainTransform()
+def load_original_labels(config: TrainConfig, train: FaceSet) -> np.ndarray | None:
+    """The FER-2013 label of each FER+ training face, when ``config.original`` names FER-2013."""
+    if config.original is None:
+        return None
+    return original_labels(train, load_split(config.original, "train"))
+
+
+class FaceBatches:
+    """The training set on the training device, served as augmented batches in the sampler's order.
+
+    The faces (uint8, 62 MB for FER+) are moved to the device once and augmented there a
+    batch at a time, so no loader processes are needed on a CPU or a GPU.
+    """
+
+    def __init__(self, faces: FaceSet, targets: np.ndarray, sampler: Sampler[int], batch_size: int,
+                 augment: BatchAugment, device: torch.device) -> None:
+        self.images = torch.from_numpy(faces.images).unsqueeze(1).to(device)
+        self.targets = torch.from_numpy(targets).to(device)
+        self.batches = BatchSampler(sampler, batch_size, drop_last=False)
+        self.augment = augment
 
     def __len__(self) -> int:
-        return len(self.targets)
+        return len(self.batches)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.transform(self.images[index]), self.targets[index]
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for indices in self.batches:
+            index = torch.tensor(indices, device=self.images.device)
+            yield self.augment(self.images[index]), self.targets[index]
 
 
 class ResumableSampler(Sampler[int]):
@@ -159,8 +189,7 @@ def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, 
     totals = torch.zeros(3, dtype=torch.float64)  # loss sum, correct, seen
     task = progress.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader), loss=0.0, acc=0.0) if progress else None
     for images, targets in loader:
-        images = images.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
-        targets = targets.to(device, non_blocking=True)
+        images = images.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
             logits = model(images)
         loss = criterion(logits.float(), targets)
@@ -205,6 +234,7 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 
 def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     """Train; return the summary that also lands in ``OUT/summary.json``."""
+    effects = WebcamEffects.parse(config.webcam)  # a typo fails before minutes of data loading
     device = resolve_device(config.device)
     config.amp = (device.type == "cuda" or bf16_by_default()) if config.amp is None else config.amp
     info = init_distributed(device)
@@ -218,11 +248,14 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
         out.mkdir(parents=True, exist_ok=True)
 
     train_set, val_set = load_data(config, info)
-    targets = training_targets(train_set, config.labels)
+    original = load_original_labels(config, train_set)
+    targets = training_targets(train_set, config.labels, original, config.original_weight)
     say(f"train: {len(train_set)} faces ({train_set.skipped} unreadable skipped"
         + (f", {train_set.left_out} with no clear emotion left out" if train_set.left_out else "") + ")"
         + (f", {config.val_split}: {len(val_set)}" if val_set else "")
-        + f"; labels: {config.labels}; device: {device}; bf16: {'on' if config.amp else 'off'}; processes: {info.world_size}")
+        + f"; labels: {config.labels}"
+        + (f" + FER-2013 labels at {config.original_weight:g} ({int((original >= 0).sum())} faces matched)" if original is not None else "")
+        + f"; webcam effects: {effects.describe()}; device: {device}; bf16: {'on' if config.amp else 'off'}; processes: {info.world_size}")
 
     if config.init:
         model, manifest = load_weights(config.init)
@@ -236,9 +269,8 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     train_model = nn.parallel.DistributedDataParallel(model, device_ids=device_ids) if info.enabled else model
 
     sampler = ResumableSampler(len(train_set), config.seed, info, config.batch_size)
-    loader_generator = torch.Generator().manual_seed(config.seed + info.rank)
-    loader = DataLoader(AugmentedFaces(train_set, targets), batch_size=config.batch_size, sampler=sampler,
-                        num_workers=config.workers, generator=loader_generator, pin_memory=device.type == "cuda")
+    augment = BatchAugment(effects, torch.Generator(device).manual_seed(config.seed + info.rank))
+    loader = FaceBatches(train_set, targets, sampler, config.batch_size, augment, device)
     steps_per_epoch = math.ceil(sampler.per_rank / config.batch_size)
     criterion = nn.CrossEntropyLoss(weight=class_weights(targets.sum(axis=0), config.class_weight_power).to(device),
                                     label_smoothing=config.label_smoothing)
@@ -292,7 +324,8 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
                     save_weights(ema.module, config.arch, model_config, out / "best.safetensors",
                                  training={"command": config.command, "epoch": epoch + 1, "epochs": config.epochs,
                                            "seed": config.seed, "data": str(config.data), "labels": config.labels,
-                                           "init": str(config.init) if config.init else None},
+                                           "original_weight": config.original_weight if config.original else None,
+                                           "webcam": config.webcam, "init": str(config.init) if config.init else None},
                                  metrics={config.val_split: {k: best[k] for k in ("val_acc", "val_macro_f1")}} if val_set else {})
                 _append_metrics(metrics_path, row)
                 save_checkpoint(out / "last.pt", checkpoint_state(epoch + 1, 0))

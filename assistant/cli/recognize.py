@@ -31,10 +31,12 @@ def train(
     out: Path = typer.Option(Path("runs/train"), "--out", help="Folder for checkpoints, metrics.csv and best.safetensors."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Checkpoint (last.pt) to continue from."),
     seed: int = typer.Option(0, "--seed", help="Seed for shuffling, augmentation and initialisation."),
-    workers: int = typer.Option(1, "--workers", min=0, help="Data-loading processes for augmentation."),
+    webcam: str = typer.Option("none", "--webcam", help="Webcam effects to simulate, comma-separated: blur, noise, dark, jpeg; all or none."),
     pretrained: bool = typer.Option(False, "--pretrained", help="Start torchvision backbones from ImageNet weights (needs internet)."),
     val_split: str = typer.Option("PublicTest", "--val-split", help="Split that selects the best epoch."),
     labels: str = typer.Option("votes", "--labels", help="FER+: learn each face's vote distribution (votes) or its majority label (majority)."),
+    original: Optional[Path] = typer.Option(None, "--original", help="FER+ only: FER-2013 (folders or CSV) whose original labels join the votes."),
+    original_weight: float = typer.Option(0.3, "--original-weight", min=0.0, max=1.0, help="Share of the target given to the original label (with --original)."),
     init: Optional[Path] = typer.Option(None, "--init", help="Start from these weights (fine-tuning) instead of a random initialisation."),
     device: str = typer.Option("auto", "--device", help="cuda when a GPU is visible, else cpu; or name one."),
 ) -> None:
@@ -45,7 +47,7 @@ def train(
     from training.train import TrainConfig, main
 
     config = TrainConfig(data=data, arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, out=out, resume=resume,
-                         seed=seed, workers=workers, pretrained=pretrained, val_split=val_split, labels=labels,
+                         seed=seed, webcam=webcam, pretrained=pretrained, val_split=val_split, labels=labels, original=original, original_weight=original_weight,
                          init=init, device=device, command=shlex.join(["assistant", *sys.argv[1:]]))
     summary = main(config, err_console)
     best = summary["best"]
