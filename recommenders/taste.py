@@ -28,11 +28,13 @@ Plain data only: the assistant reads the counts from its database and passes the
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field, replace
 from typing import Callable, Literal, Sequence, TypeVar
 
-from recommenders.policy import TMDB_GENRES, Choice
+from recognizer.classes import EMOTIONS
+from recommenders.policy import STRATEGIES, TMDB_GENRES, Choice, Policy
 
 Verdict = Literal["like", "dismiss"]
 VERDICTS: tuple[Verdict, ...] = ("like", "dismiss")
@@ -112,3 +114,41 @@ class Taste:
     def excluded(self, rng: random.Random) -> frozenset[str]:
         """Keys to leave out of this round: every dismissed item, and each liked one unless it is its turn to return."""
         return frozenset(self.dismissed) | {key for key in sorted(self.liked) if rng.random() >= LIKED_RETURN_P}
+
+
+@dataclass(frozen=True)
+class Preference:
+    """What the taste says about one context: the genres the policy offers there, best first."""
+
+    mood: str
+    strategy: str
+    kind: str
+    genres: tuple[tuple[str, Counts], ...]
+
+    @property
+    def likes(self) -> int:
+        return sum(counts.likes for _, counts in self.genres)
+
+    @property
+    def dismissals(self) -> int:
+        return sum(counts.dismissals for _, counts in self.genres)
+
+
+def offered(policy: Policy, mood: str, strategy: str, kind: str) -> tuple[str, ...]:
+    """The genres the policy offers for a context in any of its steps, named as the taste counts them."""
+    steps = policy.entries[(strategy, mood)]
+    if kind == "music":
+        return tuple(dict.fromkeys(genre for step in steps for genre in step.music))
+    return tuple(dict.fromkeys(TMDB_GENRES[genre_id] for step in steps for genre_id in step.movies))
+
+
+def preferences(taste: Taste, policy: Policy) -> list[Preference]:
+    """Every context with a rating of a genre the policy offers there, mood by mood; genres by
+    their posterior mean, best first (ties: the policy's order)."""
+    found = []
+    for mood, strategy, kind in itertools.product(EMOTIONS, STRATEGIES, KINDS):
+        genres = [(genre, taste.counts_of(mood, strategy, kind, genre)) for genre in offered(policy, mood, strategy, kind)]
+        if any(counts.ratings for _, counts in genres):
+            genres.sort(key=lambda pair: -pair[1].mean)
+            found.append(Preference(mood, strategy, kind, tuple(genres)))
+    return found

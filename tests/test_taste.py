@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.session.suggestions import Round
+from assistant.storage.recorder import SessionRecorder
 from config.settings import load_settings
+from recommenders.base import Track
 from recommenders.policy import Choice, load_policy
 from recommenders.service import Recommendations
 from recommenders.taste import LIKED_RETURN_P, Counts, Taste
 
 SAD_MUSIC = ("sad", "acoustic", "blues")  # match.sad in the bundled policy
 DRAMA, ROMANCE = 18, 10749
+runner = CliRunner()
 
 
 def blues_lover() -> Taste:
@@ -78,3 +88,52 @@ def test_a_session_with_a_taste_follows_it_and_never_shows_a_dismissed_song() ->
     # the policy alone keeps its even mix
     plain = Recommendations(load_settings(), offline=True, rng=random.Random(4)).suggest("sad", "match", limit=6)
     assert Counter(track.genre for track in plain.music) == {genre: 2 for genre in SAD_MUSIC}
+
+
+@pytest.fixture
+def rated_db(tmp_path: Path) -> tuple[Path, set[str]]:
+    """A session that suggested 15 songs for sad; the person liked the blues ones and dismissed the rest.
+    Returns the database and the dismissed titles."""
+    path = tmp_path / "assistant.db"
+    service = Recommendations(load_settings(), offline=True, rng=random.Random(5))
+    rounds = [service.suggest("sad", "match", limit=5, round_no=n) for n in range(3)]
+    with SessionRecorder.start(path, "0", "{}") as recorder:
+        for n, round_ in enumerate(rounds):
+            recorder.add_suggestions(float(n), Round(float(n), round_).records(), "sad", "match")
+    items = [item for round_ in rounds for item in (*round_.music, *round_.movies)]  # numbered as `rate` lists them
+    songs = [(str(n), item) for n, item in enumerate(items, 1) if isinstance(item, Track)]
+    liked = [n for n, song in songs if song.genre == "blues"]
+    dismissed = [n for n, song in songs if song.genre != "blues"]
+    result = runner.invoke(app, ["rate", "1", "--like", ",".join(liked), "--dismiss", ",".join(dismissed),
+                                 "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path, {song.title for n, song in songs if n in dismissed}
+
+
+def recommended_genres(*args: str) -> tuple[Counter, set[str]]:
+    genres: Counter = Counter()
+    titles: set[str] = set()
+    for _ in range(10):
+        result = runner.invoke(app, ["recommend", "--mood", "sad", "--offline", "--json", *args])
+        assert result.exit_code == 0, result.output
+        music = json.loads(result.stdout)["music"]
+        genres.update(track["genre"] for track in music)
+        titles |= {track["title"] for track in music}
+    return genres, titles
+
+
+def test_recommend_follows_the_taste_in_its_database_unless_told_not_to(rated_db: tuple[Path, set[str]],
+                                                                       tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    db, dismissed = rated_db
+    genres, titles = recommended_genres("--db", str(db))
+    assert genres["blues"] >= 40 and not titles & dismissed
+    monkeypatch.setenv("ASSISTANT_DB", str(db))  # the same database, found through the environment
+    assert recommended_genres()[0]["blues"] >= 40
+    for plain in (recommended_genres("--no-learning"), recommended_genres("--db", str(tmp_path / "none.db"))):
+        assert plain[0] == {"sad": 20, "acoustic": 20, "blues": 10}  # the policy's round-robin
+    config = tmp_path / "config.toml"
+    config.write_text("[recommend]\nlearn = false\n")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    assert recommended_genres()[0] == {"sad": 20, "acoustic": 20, "blues": 10}
+    assert not (tmp_path / "none.db").exists()  # reading a taste never creates a database

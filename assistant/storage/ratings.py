@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from assistant.storage.database import StorageError
 from assistant.storage.models import RatingRow, SuggestionRow, TasteGenreRow, TasteItemRow
 from recommenders.base import movie_key, track_key
 from recommenders.taste import Counts, Verdict, genres_of
@@ -49,8 +50,8 @@ def record(db: Session, ratings: Sequence[tuple[int, Verdict, float]]) -> None:
     on the same suggestion wins), and teach the taste; flushed, left for the caller to commit."""
     for suggestion_id, verdict, rated_at in ratings:
         suggestion = db.get(SuggestionRow, suggestion_id)
-        if suggestion is None:
-            raise ValueError(f"no suggestion with id {suggestion_id}")
+        if suggestion is None:  # its session was forgotten since the caller read it
+            raise StorageError(f"suggestion {suggestion_id} is no longer in the database; nothing was rated")
         rating = db.exec(select(RatingRow).where(RatingRow.suggestion_id == suggestion_id)).first()
         previous = None if rating is None else rating.verdict
         if rating is None:
