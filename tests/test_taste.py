@@ -137,3 +137,20 @@ def test_recommend_follows_the_taste_in_its_database_unless_told_not_to(rated_db
     monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
     assert recommended_genres()[0] == {"sad": 20, "acoustic": 20, "blues": 10}
     assert not (tmp_path / "none.db").exists()  # reading a taste never creates a database
+
+
+def test_bench_taste_learning_beats_the_fixed_policy_and_nears_the_oracle() -> None:
+    result = runner.invoke(app, ["bench", "taste", "--rounds", "30", "--listeners", "150", "--seed", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    static, learned, oracle = (data[f"{name}_like_rate"] for name in ("static", "learned", "oracle"))
+    assert len(static) == len(learned) == len(oracle) == 30
+    assert learned[0] == static[0]  # nothing heard yet: the policy's own round
+    assert all(s <= o and l <= o for s, l, o in zip(static, learned, oracle))
+    late = slice(20, 30)
+    assert sum(learned[late]) > 1.3 * sum(static[late]) and sum(learned[late]) > 0.9 * sum(oracle[late])
+
+
+def test_bench_taste_refuses_a_bad_listener_prior() -> None:
+    result = runner.invoke(app, ["bench", "taste", "--listener-prior", "0.5"])
+    assert result.exit_code == 2 and "--listener-prior" in result.stderr and "Traceback" not in result.output
