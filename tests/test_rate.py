@@ -117,3 +117,19 @@ def test_rate_and_taste_have_help() -> None:
         assert command.help
         for parameter in command.params:
             assert getattr(parameter, "help", None), f"{name} {parameter.name}"
+
+
+@pytest.mark.parametrize(("column", "value", "problem"), [("likes", "'many'", "likes 'many' is not a count"),
+                                                         ("mood", "'bored'", "unknown mood 'bored'")])
+def test_a_damaged_taste_table_is_one_line_wherever_it_is_read(db: Path, column: str, value: str, problem: str) -> None:
+    assert run(db, "rate", "1", "--like", "1").exit_code == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"UPDATE taste_genres SET {column} = {value}")
+    message = (f"error: the learned taste in {db} is damaged (taste_genres row 1: {problem}); "
+               "`assistant forget --all` clears it\n")
+    for args in (["taste"], ["recommend", "--mood", "sad", "--offline"], ["start", "--source", "nothing.mp4"]):
+        result = run(db, *args)
+        assert (result.exit_code, result.stderr) == (1, message), args
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone() == (2,)  # start recorded nothing
+    assert run(db, "recommend", "--mood", "sad", "--offline", "--no-learning").exit_code == 0

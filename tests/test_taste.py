@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.session.suggestions import Round
+from assistant.session.suggestions import Round, SuggestionRounds
 from assistant.storage.recorder import SessionRecorder
 from config.settings import load_settings
 from recommenders.base import Track
@@ -154,3 +155,32 @@ def test_bench_taste_learning_beats_the_fixed_policy_and_nears_the_oracle() -> N
 def test_bench_taste_refuses_a_bad_listener_prior() -> None:
     result = runner.invoke(app, ["bench", "taste", "--listener-prior", "0.5"])
     assert result.exit_code == 2 and "--listener-prior" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_rating_during_a_session_steers_its_next_round() -> None:
+    service = Recommendations(load_settings(), offline=True, rng=random.Random(6), taste=Taste())
+    rounds = SuggestionRounds(service, strategy="match", limit=5, interval_s=0.0)
+    rounds.consider(1.0, "sad")
+    first = wait_for(rounds)
+    assert Counter(track.genre for track in first.suggestions.music) == {"sad": 2, "acoustic": 2, "blues": 1}
+    for track in first.suggestions.music:
+        rounds.learn("sad", "match", "music", (track.genre,), track.key, "like" if track.genre == "blues" else "dismiss",
+                     None)
+    for _ in range(8):  # more evidence, as a person rating every round would give
+        rounds.learn("sad", "match", "music", ("blues",), "track:x|y", "like", None)
+    rounds.consider(2.0, "happy")
+    wait_for(rounds)
+    rounds.consider(3.0, "sad")
+    again = wait_for(rounds)
+    assert Counter(track.genre for track in again.suggestions.music)["blues"] >= 4
+    assert not again.suggestions.keys() & first.suggestions.keys()
+    rounds.finish(3.0, "sad")
+
+
+def wait_for(rounds: SuggestionRounds) -> Round:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if (got := rounds.poll()) is not None:
+            return got
+        time.sleep(0.005)
+    raise AssertionError("no round in time")
