@@ -63,6 +63,7 @@ class RecommendSettings(_Section):
     budget_s: float = Field(gt=0.0)
     cache_ttl_s: int = Field(ge=0)
     offline: bool
+    learn: bool
 
 
 class SpotifySettings(_Section):

@@ -7,7 +7,7 @@ this many items, none of these again), so the service and the tests can swap the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Hashable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 if TYPE_CHECKING:
     from recommenders.policy import Choice
@@ -20,6 +20,16 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def track_key(artist: str, title: str) -> str:
+    """Identity for "already suggested": the song, not the release, so a remaster or the
+    offline catalog's copy of a Spotify result still counts as a repeat."""
+    return f"track:{_fold(artist)}|{_fold(title)}"
+
+
+def movie_key(title: str, year: int | None) -> str:
+    return f"movie:{_fold(title)}|{year or ''}"
+
+
 @dataclass(frozen=True)
 class Track:
     title: str
@@ -29,9 +39,7 @@ class Track:
 
     @property
     def key(self) -> str:
-        """Identity for "already suggested": the song, not the release, so a remaster or the
-        offline catalog's copy of a Spotify result still counts as a repeat."""
-        return f"track:{_fold(self.artist)}|{_fold(self.title)}"
+        return track_key(self.artist, self.title)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -49,7 +57,7 @@ class Movie:
 
     @property
     def key(self) -> str:
-        return f"movie:{_fold(self.title)}|{self.year or ''}"
+        return movie_key(self.title, self.year)
 
     def to_json(self) -> dict:
         data = {"title": self.title, "year": self.year, "genres": list(self.genres)}
@@ -79,8 +87,19 @@ class Recommender(Protocol[ItemT_co]):
         ...
 
 
+Genre = TypeVar("Genre", bound=Hashable)
+
+
+def genre_groups(genres: Sequence[Genre], items_of: Callable[[Genre], Iterable[Item]]) -> list[Iterator[Item]]:
+    """The groups `pick` takes turns over: one per entry of ``genres``, and one shared stream
+    of items per distinct genre, so a genre a choice names twice (the taste gave it two
+    slots) gets two turns in each cycle without the same items twice."""
+    streams = {genre: iter(items_of(genre)) for genre in dict.fromkeys(genres)}
+    return [streams[genre] for genre in genres]
+
+
 def pick(groups: Sequence[Iterable[Item]], limit: int, seen: frozenset[str]) -> list[Item]:
-    """Up to ``limit`` new items, taking from each group (one per genre) in turn.
+    """Up to ``limit`` new items, taking from each group (one per genre slot) in turn.
 
     Round-robin keeps a three-genre choice from becoming all one genre; an item already in
     ``seen`` or already picked is skipped, and no artist gets more than MAX_PER_ARTIST.

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from recommenders.base import Movie, Track, pick
+from recommenders.base import Movie, Track, genre_groups, pick
 from recommenders.policy import TMDB_GENRES, Choice
 
 CATALOG_FILE = Path(__file__).resolve().parent / "catalog.toml"
@@ -58,9 +58,9 @@ class OfflineMusic:
         self._catalog, self._rng = catalog, rng
 
     def suggest(self, choice: Choice, limit: int, seen: frozenset[str]) -> list[Track]:
-        groups = [self._rng.sample(self._catalog.tracks[genre], len(self._catalog.tracks[genre]))
-                  for genre in choice.music if genre in self._catalog.tracks]
-        return pick(groups, limit, seen)
+        tracks = self._catalog.tracks
+        genres = [genre for genre in choice.music if genre in tracks]
+        return pick(genre_groups(genres, lambda genre: self._rng.sample(tracks[genre], len(tracks[genre]))), limit, seen)
 
 
 class OfflineMovies:
@@ -73,8 +73,8 @@ class OfflineMovies:
         self._catalog, self._rng = catalog, rng
 
     def suggest(self, choice: Choice, limit: int, seen: frozenset[str]) -> list[Movie]:
-        groups = []
-        for genre_id in choice.movies:
+        def shuffled(genre_id: int) -> list[Movie]:
             films = self._catalog.movies_of(genre_id, choice.avoid_movies)
-            groups.append(self._rng.sample(films, len(films)))
-        return pick(groups, limit, seen)
+            return self._rng.sample(films, len(films))
+
+        return pick(genre_groups(choice.movies, shuffled), limit, seen)

@@ -40,7 +40,10 @@ class PolicyError(UserError):
 class Choice:
     """What to look for in one round: Spotify genre names, TMDB genre ids (any of them), and
     TMDB genre ids a film must not have (a "drama" that is also a horror film is no
-    comfort when sad)."""
+    comfort when sad).
+
+    The sources take turns over ``music`` and ``movies`` entry by entry, so a genre listed
+    twice gets twice the share: that is how a learned taste (`recommenders.taste`) steers."""
 
     music: tuple[str, ...]
     movies: tuple[int, ...]

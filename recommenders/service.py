@@ -21,6 +21,7 @@ from recommenders.catalog import OfflineMovies, OfflineMusic, load_catalog
 from recommenders.faults import SourceFault
 from recommenders.policy import Choice, load_policy
 from recommenders.spotify import SpotifyCredentials, SpotifyMusic
+from recommenders.taste import Taste
 from recommenders.tmdb import ATTRIBUTION, TmdbCredentials, TmdbMovies
 
 MAX_LIMIT = 50
@@ -64,12 +65,17 @@ class Suggestions:
 class Recommendations:
     """Sources chosen once (keys are read from the environment here), asked every round."""
 
-    def __init__(self, settings: Settings, *, offline: bool | None = None, rng: random.Random | None = None) -> None:
+    def __init__(self, settings: Settings, *, offline: bool | None = None, rng: random.Random | None = None,
+                 taste: Taste | None = None) -> None:
+        """``taste``: what this person has liked and dismissed, to steer each round by; None
+        for the policy alone. Only the thread that calls `suggest` may change it."""
         self.policy = load_policy(settings.recommend.policy or None)
+        self.taste = taste
         rng = rng or random.Random()
         catalog = load_catalog()
         self._offline_music = OfflineMusic(catalog, random.Random(rng.random()))
         self._offline_movies = OfflineMovies(catalog, random.Random(rng.random()))
+        self._rng = random.Random(rng.random())  # the taste's draws
         self._music: Recommender[Track] = self._offline_music
         self._movies: Recommender[Movie] = self._offline_movies
         self._setup_notes: list[str] = []
@@ -99,6 +105,9 @@ class Recommendations:
             raise UserError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         choice = self.policy.choice(mood, strategy, round_no)
         seen = frozenset(seen)
+        if self.taste is not None:
+            choice = self.taste.steer(choice, mood, strategy, limit, self._rng)
+            seen |= self.taste.excluded(self._rng)
         # Both asked at once, each in a daemon thread: the round ends by the budget (plus a
         # little grace) even if a call is stuck where no timeout reaches, such as a DNS
         # lookup, and a stuck thread cannot hold up the program's exit either.

@@ -21,7 +21,7 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyAuthBase, SpotifyClientCredentials, SpotifyOauthError
 
 from config.settings import SpotifySettings
-from recommenders.base import Track, pick
+from recommenders.base import Track, genre_groups, pick
 from recommenders.cache import ResponseCache
 from recommenders.faults import (Deadline, Failure, call_with_backoff, quiet_client_logs, register_secret,
                                  retry_after_seconds, status_reason, transport_reason)
@@ -98,7 +98,7 @@ class SpotifyMusic:
     def suggest(self, choice: Choice, limit: int, seen: frozenset[str]) -> list[Track]:
         deadline = Deadline(self._budget_s)
         # Pages are fetched only as pick() runs through them, so a full list costs one call per genre.
-        return pick([self._genre_tracks(genre, deadline) for genre in choice.music], limit, seen)
+        return pick(genre_groups(choice.music, lambda genre: self._genre_tracks(genre, deadline)), limit, seen)
 
     def _genre_tracks(self, genre: str, deadline: Deadline) -> Iterator[Track]:
         offset = PAGE_SIZE * self._rng.randrange(FIRST_PAGES)

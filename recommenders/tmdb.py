@@ -76,7 +76,8 @@ class TmdbMovies:
         names = self._genre_names(deadline)
         page_no = 1 + self._rng.randrange(FIRST_PAGES)
         params: dict[str, Any] = {
-            "with_genres": "|".join(str(g) for g in choice.movies),  # pipe = any of these genres
+            # pipe = any of these genres; each once, however many slots the taste gave it
+            "with_genres": "|".join(str(g) for g in dict.fromkeys(choice.movies)),
             "vote_count.gte": self._settings.min_vote_count, "sort_by": self._settings.sort_by,
             "include_adult": False, "language": self._settings.language, "region": self._settings.region}
         if choice.avoid_movies:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from assistant.session.feedback import Marks
 from assistant.session.loop import SessionStatus
 from assistant.tracker import MoodState
 from assistant.ui import overlay
@@ -28,7 +29,7 @@ def status(**changes) -> SessionStatus:
     base = SessionStatus(t=12.0, started_t=0.0, mood="happy", confidence=0.72, probabilities=SMOOTHED, face=FACE,
                          fps=29.8, frames=360, frames_with_face=350, dropped=4,
                          changes=((0.0, None), (2.6, "neutral"), (8.0, "happy")), suggestions=None, fetching=False,
-                         next_round_at=None, strategy="match")
+                         next_round_at=None, strategy="match", marks=Marks({}, None))
     return dataclasses.replace(base, **changes)
 
 
@@ -120,3 +121,16 @@ def test_short_titles_do_not_wrap_the_table_headings() -> None:
                               movie_source="offline catalog", notes=())
     text = text_of(status(suggestions=suggestions))
     assert "Music · offline catalog" in text and "Movies · offline catalog" in text
+
+
+def test_suggestions_are_numbered_music_first_and_show_what_was_pressed() -> None:
+    suggestions = Suggestions(mood="sad", strategy="match",
+                              music=(Track("Hurt", "Johnny Cash", "sad"), Track("Creep", "Radiohead", "sad")),
+                              movies=(Movie("Up", 2009, ("Animation",)),), music_source="offline catalog",
+                              movie_source="offline catalog", notes=())
+    text = text_of(status(suggestions=suggestions, marks=Marks({2: "like", 3: "dismiss"}, "dismissed 3: Up")))
+    lines = text.splitlines()
+    assert next(line for line in lines if "Hurt" in line).split()[:2] == ["1", "Hurt"]
+    assert next(line for line in lines if "Creep" in line).rstrip().endswith("♥ liked")
+    assert next(line for line in lines if "Up " in line).split()[0] == "3" and "✗ dismissed" in text
+    assert "1-9, 0: like  ·  x then a number: dismiss  ·  dismissed 3: Up" in text

@@ -7,20 +7,28 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 import recorded
 from assistant.cli import app
+from assistant.storage import ratings
+from assistant.storage.database import database
 from assistant.storage.recorder import SessionRecorder
 
 runner = CliRunner()
-TABLES = ("sessions", "mood_samples", "mood_changes", "suggestions")
+TABLES = ("sessions", "mood_samples", "mood_changes", "suggestions", "ratings")
+TASTE = ("taste_genres", "taste_items")
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
+    """The recorded database with Song A liked and Film B dismissed in session 1."""
     path = tmp_path / "assistant.db"
     recorded.build(path)
+    with database(path) as engine, Session(engine) as session:
+        ratings.record(session, [(1, "like", 1000.0), (5, "dismiss", 1000.0)])
+        session.commit()
     return path
 
 
@@ -35,17 +43,26 @@ def file_bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
 
 
+def taste_rows(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        return {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TASTE}
+
+
 def test_forget_one_session_leaves_no_trace_of_it(db: Path) -> None:
     assert b"Film A" in file_bytes(db)
     result = runner.invoke(app, ["forget", "1", "--db", str(db)], input="y\n")
     assert result.exit_code == 0, result.output
-    assert f"Delete session 1 (61 mood samples, 5 suggestions) from {db}?" in result.stderr
+    assert (f"Delete session 1 (61 mood samples, 5 suggestions, 2 ratings; the taste learned from them stays) "
+            f"from {db}?") in result.stderr
 
     # Read the files exactly as forget left them, before this test opens the database
     # (opening it would create fresh, empty WAL and shared-memory files of its own).
     left_behind = file_bytes(db)
     assert not any(title in left_behind for title in (b"Song A", b"Film A", b"Band B", b"interrupted"))
-    assert rows_per_session(db) == {"sessions": {2: 1}, "mood_samples": {2: 5}, "mood_changes": {2: 1}, "suggestions": {}}
+    assert rows_per_session(db) == {"sessions": {2: 1}, "mood_samples": {2: 5}, "mood_changes": {2: 1}, "suggestions": {},
+                                    "ratings": {}}
+    # What the ratings taught stays: Song A (pop, happy) liked; Film B (Drama, sad) dismissed for good.
+    assert taste_rows(db) == {"taste_genres": 2, "taste_items": 2}
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         # vacuumed: no free pages left behind (whose old bytes survive where secure_delete is off)
@@ -62,8 +79,11 @@ def test_declining_deletes_nothing(db: Path) -> None:
 def test_forget_all_with_yes_and_json(db: Path) -> None:
     result = runner.invoke(app, ["forget", "--all", "--yes", "--db", str(db), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"deleted_sessions": [1, 2], "samples": 66, "suggestions": 5}
+    assert json.loads(result.stdout) == {"deleted_sessions": [1, 2], "samples": 66, "suggestions": 5, "ratings": 2,
+                                         "taste_forgotten": True}
     assert rows_per_session(db) == {table: {} for table in TABLES}
+    assert taste_rows(db) == {"taste_genres": 0, "taste_items": 0}
+    assert b"song a" not in file_bytes(db) and b"film b" not in file_bytes(db)  # the taste's item keys
     assert b"Song A" not in file_bytes(db)
     result = runner.invoke(app, ["history", "--db", str(db)])
     assert result.exit_code == 1 and "no sessions recorded" in result.stderr
@@ -86,3 +106,13 @@ def test_forget_waits_for_a_recording_session_to_end(db: Path) -> None:
     assert rows_per_session(db) == before
     recorder.close("done")
     assert runner.invoke(app, ["forget", "1", "--yes", "--db", str(db)]).exit_code == 0
+
+
+def test_forget_all_removes_a_taste_that_outlived_its_sessions(db: Path) -> None:
+    for session_id in ("1", "2"):
+        assert runner.invoke(app, ["forget", session_id, "--yes", "--db", str(db)]).exit_code == 0
+    assert taste_rows(db) == {"taste_genres": 2, "taste_items": 2}
+    result = runner.invoke(app, ["forget", "--all", "--db", str(db)], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Delete all 0 sessions and the learned taste" in result.stderr
+    assert taste_rows(db) == {"taste_genres": 0, "taste_items": 0}

@@ -5,6 +5,7 @@
 * `assistant history`, `assistant report --last`: how past sessions went
 * `assistant export --last --format m3u`: keep the suggested music as a playlist
 * `assistant recommend --mood sad --strategy uplift`
+* `assistant rate --last --like 1,3 --dismiss 2`, `assistant taste`: teach it your taste, see what it learned
 * `assistant predict photo.jpg`: the emotion of every face in a photo
 * `assistant train --data fer2013/`, `assistant evaluate`: train and measure the recognizer
 * `assistant config show`: every setting in effect and where it came from
@@ -22,7 +23,7 @@ from typer.core import TyperGroup
 from assistant import __version__
 from assistant.cli import bench, config, recognize, start, state
 from assistant.cli import recommend
-from assistant.cli import export, forget, history, report
+from assistant.cli import export, forget, history, rate, report, taste
 from assistant.cli.output import print_error
 from config.errors import UserError
 
@@ -67,7 +68,7 @@ def _root(
 start.register(app)
 recognize.register(app)
 recommend.register(app)
-for module in (history, report, export, forget):
+for module in (history, report, export, rate, taste, forget):
     module.register(app)
 app.add_typer(bench.app, name="bench")
 app.add_typer(config.app, name="config")

@@ -22,21 +22,28 @@ def forget(
     db: Optional[Path] = options.db_option(),
     as_json: bool = options.json_option("what was deleted"),
 ) -> None:
-    """Delete a session (or --all) with its mood samples and suggestions, then vacuum the file so the data is gone."""
+    """Delete a session (or --all) with its mood samples, suggestions and ratings, then vacuum the file so the data is gone.
+
+    The taste learned from ratings stays when single sessions go; --all removes it too.
+    """
     if (session_id is None) == (not all_sessions):
         raise UserError("give a SESSION_ID or --all (one of them)")
     path = db_path(db)
     with database(path) as engine:
         target = forgetting.describe(engine, None if all_sessions else [session_id])
-        which = f"all {len(target.session_ids)} sessions" if all_sessions else f"session {session_id}"
+        which = (f"all {len(target.session_ids)} sessions and the learned taste" if all_sessions
+                 else f"session {session_id}")
+        counts = (f"{target.samples} mood samples, {target.suggestions} suggestions, {target.ratings} ratings"
+                  + ("" if all_sessions else "; the taste learned from them stays"))
         if not yes:
-            typer.confirm(f"Delete {which} ({target.samples} mood samples, {target.suggestions} suggestions) from {path}?",
-                          abort=True, err=True)
-        forgetting.forget(engine, path, target.session_ids)
+            typer.confirm(f"Delete {which} ({counts}) from {path}?", abort=True, err=True)
+        forgetting.forget(engine, path, target.session_ids, taste=all_sessions)
     if as_json:
-        print_json({"deleted_sessions": target.session_ids, "samples": target.samples, "suggestions": target.suggestions})
+        print_json({"deleted_sessions": target.session_ids, "samples": target.samples,
+                    "suggestions": target.suggestions, "ratings": target.ratings, "taste_forgotten": all_sessions})
     else:
-        console.print(f"Deleted {which}: {target.samples} mood samples and {target.suggestions} suggestions; {path} vacuumed.")
+        console.print(f"Deleted {which}: {target.samples} mood samples, {target.suggestions} suggestions and "
+                      f"{target.ratings} ratings; {path} vacuumed.")
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,11 @@ def db_option() -> Any:
                         help="Session database (default: $ASSISTANT_DB, else assistant.db in the platform's data folder).")
 
 
+def no_learning_option() -> Any:
+    return typer.Option(False, "--no-learning", help="Suggest from the policy alone, not the taste learned from "
+                                                     "your ratings (the recommend.learn setting, for this command).")
+
+
 def json_option(what: str) -> Any:
     return typer.Option(False, "--json", help=f"Print {what} as JSON on stdout instead of a table.")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 
-from assistant.cli import state
+from assistant.cli import options, state
 from assistant.cli.output import console, err_console, print_json, print_note
 from recognizer.classes import EMOTIONS
 from recommenders.service import MAX_LIMIT, Recommendations, Suggestions
@@ -25,6 +26,8 @@ def recommend(
                                         help="Tracks and movies to suggest, each. Default: session.suggestion_limit."),
     round_no: int = typer.Option(0, "--round", min=0, help="Round of a session, from 0: uplift moves a step a round."),
     offline: bool = typer.Option(False, "--offline", help="Only the built-in catalog: no network, no keys needed."),
+    db: Optional[Path] = options.db_option(),
+    no_learning: bool = options.no_learning_option(),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Suggest music (Spotify) and movies (TMDB) for a mood, or from the offline catalog.
@@ -32,9 +35,15 @@ def recommend(
     Spotify needs SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET; TMDB needs TMDB_READ_ACCESS_TOKEN or TMDB_API_KEY.
 
     Without them, or when a service fails, the offline catalog answers and a note says why.
+
+    The genres follow the taste learned from your ratings in the session database (see `assistant taste`).
     """
+    from assistant.storage.database import db_path
+    from assistant.storage.taste import load_taste
+
     settings = state.settings()
-    service = Recommendations(settings, offline=offline or None)
+    taste = load_taste(db_path(db)) if settings.recommend.learn and not no_learning else None
+    service = Recommendations(settings, offline=offline or None, taste=taste)
     suggestions = service.suggest(mood, strategy or settings.session.strategy,
                                   limit=limit or settings.session.suggestion_limit, round_no=round_no)
     if as_json:

@@ -6,6 +6,7 @@ The session's modules (torch, OpenCV, mediapipe) are imported inside the command
 
 from __future__ import annotations
 
+import queue
 from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Optional
@@ -18,7 +19,7 @@ from assistant.ui.views import duration as human_duration
 from config.errors import UserError
 
 if TYPE_CHECKING:
-    from assistant.session.loop import SessionSummary
+    from assistant.session.loop import SessionStatus, SessionSummary
     from assistant.ui.overlay import Overlay
 
 
@@ -37,6 +38,7 @@ def start(
         help="match (suits the mood), uplift (moves towards positive, calmer choices round by round) or calm. "
              "Default: the session.strategy setting."),
     db: Optional[Path] = options.db_option(),
+    no_learning: bool = options.no_learning_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout at the end."),
     realtime: bool = typer.Option(False, "--realtime", help="Play a video file or image folder at its own pace, "
                                                             "dropping frames when behind, as a camera would. "
@@ -49,32 +51,52 @@ def start(
 
     Every frame's emotions, the mood changes and the suggestions are recorded in the
     session database (`assistant history` lists the sessions); images are not. Ctrl-C
-    ends the session and keeps everything recorded.
+    (or q) ends the session and keeps everything recorded.
+
+    Suggestions are numbered: in the terminal or the video window, 1-9 and 0 like one, x
+    then its number dismisses it for good. Later rounds and sessions follow what you like
+    (`assistant taste`).
     """
     from assistant.session.run import effective_settings, prepare, record
     from assistant.session.stop import Stop, stop_on_signals
     from assistant.sources import open_source
     from assistant.storage.database import db_path
+    from assistant.storage.taste import load_taste
     from assistant.ui.dashboard import Dashboard
+    from assistant.ui.keys import TerminalKeys
 
     if duration is not None and duration <= 0:
         raise UserError(f"--duration must be more than 0 seconds, not {duration:g}")
-    settings = effective_settings(state.settings(), strategy=strategy, offline=offline)
+    settings = effective_settings(state.settings(), strategy=strategy, offline=offline, no_learning=no_learning)
+    path = db_path(db)
+    taste = load_taste(path) if settings.recommend.learn else None
+    keys: queue.SimpleQueue[str] = queue.SimpleQueue()
     with ExitStack() as stack:
         frames = stack.enter_context(closing(open_source(source, realtime=realtime)))
         if save_frames is not None:
             _make_frames_folder(save_frames)
-        overlay = None if headless else _open_overlay()
+        overlay = None if headless else _open_overlay(keys)
         if overlay is not None:
             stack.callback(overlay.close)
-        pipeline, rounds = prepare(settings)
+        pipeline, rounds = prepare(settings, taste)
         stack.callback(pipeline.close)
         stop = Stop()
-        dashboard = stack.enter_context(Dashboard(err_console)) if err_console.is_terminal else None
+        dashboard = None
+        if err_console.is_terminal:
+            terminal = stack.enter_context(TerminalKeys(keys))
+            if terminal.unavailable:
+                print_note(f"keys in the terminal: {terminal.unavailable}; rate in the video window or afterwards "
+                           "with `assistant rate`")
+            dashboard = stack.enter_context(Dashboard(err_console))
+        views = [view for view in (dashboard, overlay) if view is not None]
+
+        def show(status: SessionStatus) -> None:
+            for view in views:
+                view.update(status)
+
         with stop_on_signals(stop):
-            summary = record(settings, frames, db_path(db), pipeline, rounds, stop, duration_s=duration,
-                             save_frames=save_frames, on_frame=overlay,
-                             on_status=None if dashboard is None else dashboard.update)
+            summary = record(settings, frames, path, pipeline, rounds, stop, duration_s=duration,
+                             save_frames=save_frames, on_frame=overlay, keys=keys, on_status=show if views else None)
     for note in () if dashboard is not None else summary.notes:  # the dashboard has shown them
         print_note(note)
     if as_json:
@@ -92,11 +114,11 @@ def _make_frames_folder(folder: Path) -> None:
         raise UserError(f"cannot create {folder}: {error.strerror}") from None
 
 
-def _open_overlay() -> Overlay | None:
+def _open_overlay(keys: queue.SimpleQueue[str]) -> Overlay | None:
     from assistant.ui.overlay import NoDisplay, Overlay
 
     try:
-        return Overlay()
+        return Overlay(keys)
     except NoDisplay as reason:
         print_note(f"{reason}; continuing without the video window")
         return None

@@ -8,6 +8,7 @@ the suggestion worker. What a person looks at is refreshed a few times a second
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from assistant.session.feedback import LiveFeedback, Marks
 from assistant.session.stop import Stop
 from assistant.session.suggestions import Round, SuggestionRounds
 from assistant.sources import Source
@@ -30,6 +32,8 @@ from recommenders.service import Suggestions
 STATUS_INTERVAL_S = 0.25
 #: Seconds of source time the dashboard's timeline covers.
 TIMELINE_S = 60.0
+#: Typed in the terminal, ends the session as q does in the video window.
+END_KEY = "q"
 
 #: Called with each analysed frame; returns False when the person asked to end the session.
 FrameView = Callable[[np.ndarray, FaceEmotion | None, MoodState], bool]
@@ -57,6 +61,7 @@ class SessionStatus:
     #: time from which the next round may be asked (rounds are at least an interval apart).
     next_round_at: float | None
     strategy: str | None
+    marks: Marks  # the likes and dismissals pressed on the suggestions on show
 
 
 #: Called a few times a second with the latest status.
@@ -97,9 +102,11 @@ class Session:
 
     def __init__(self, source: Source, pipeline: EmotionPipeline, tracker: MoodTracker, recorder: SessionRecorder,
                  rounds: SuggestionRounds | None, *, duration_s: float | None = None, max_frames: int | None = None,
-                 save_frames: Path | None = None, latencies: list[float] | None = None) -> None:
+                 save_frames: Path | None = None, latencies: list[float] | None = None,
+                 keys: queue.SimpleQueue[str] | None = None) -> None:
         """``latencies``, when given, receives each frame's seconds from asking the source for it to
-        its sample being buffered (decode + detect + classify + track + record)."""
+        its sample being buffered (decode + detect + classify + track + record). ``keys``: what
+        the person types in the terminal or the video window (see `feedback`)."""
         self.source, self.pipeline, self.tracker, self.recorder, self.rounds = source, pipeline, tracker, recorder, rounds
         self.duration_s, self.max_frames, self.save_frames, self.latencies = duration_s, max_frames, save_frames, latencies
         self.frames = 0
@@ -110,7 +117,10 @@ class Session:
         self.last_t = 0.0
         self.failure: str | None = None
         self.notes: dict[str, None] = {}  # ordered set
+        self.keys = keys
+        self.feedback = LiveFeedback(recorder, rounds)
         self._latest_round: Suggestions | None = None
+        self._fps = 0.0
 
     def run(self, stop: Stop, *, on_frame: FrameView | None = None,
             on_status: StatusView | None = None) -> SessionSummary:
@@ -184,18 +194,32 @@ class Session:
                 stop.request("duration reached")
             if self.max_frames is not None and self.frames >= self.max_frames:
                 stop.request("frame limit reached")
+            pressed = self.keys is not None and not self.keys.empty() and self._press(self.keys, stop)
             now = time.perf_counter()
-            if on_status is not None and now - status_at >= STATUS_INTERVAL_S:
-                fps = (self.frames - status_frames) / (now - status_at)
-                on_status(self._status(t, first_t, state, face, fps))
-                status_at, status_frames = now, self.frames
+            if on_status is not None and (pressed or now - status_at >= STATUS_INTERVAL_S):
+                if now - status_at >= STATUS_INTERVAL_S:
+                    self._fps = (self.frames - status_frames) / (now - status_at)
+                    status_at, status_frames = now, self.frames
+                on_status(self._status(t, first_t, state, face, self._fps))  # a key shows at once
             asked = time.perf_counter()
+
+    def _press(self, keys: queue.SimpleQueue[str], stop: Stop) -> bool:
+        """The keys typed since the last frame; True when one changed what the views show."""
+        changed = False
+        while not keys.empty():
+            key = keys.get_nowait()
+            if key == END_KEY:
+                stop.request("q pressed")
+            else:
+                changed |= self.feedback.press(key)
+        return changed
 
     def _record(self, answer: Round | None) -> None:
         if answer is None:
             return
         records = answer.records()
-        self.recorder.add_suggestions(answer.t, records, answer.suggestions.mood, answer.suggestions.strategy)
+        handles = self.recorder.add_suggestions(answer.t, records, answer.suggestions.mood, answer.suggestions.strategy)
+        self.feedback.show(answer, records, handles)
         self.suggested += len(records)
         self.notes.update(dict.fromkeys(answer.suggestions.notes))
         self._latest_round = answer.suggestions
@@ -221,7 +245,7 @@ class Session:
             changes=((since, in_force), *recent),
             suggestions=self._latest_round, fetching=self.rounds is not None and self.rounds.fetching,
             next_round_at=None if self.rounds is None else self.rounds.next_round_at(state.mood),
-            strategy=None if self.rounds is None else self.rounds.strategy)
+            strategy=None if self.rounds is None else self.rounds.strategy, marks=self.feedback.marks)
 
 
 def _first_line(error: BaseException) -> str:

@@ -7,6 +7,7 @@ bad weights file during the seconds of loading leaves no empty session in the da
 from __future__ import annotations
 
 import json
+import queue
 from pathlib import Path
 
 import torch
@@ -21,23 +22,25 @@ from assistant.tracker import MoodTracker
 from config.settings import Settings
 from recognizer.pipeline import EmotionPipeline
 from recommenders.service import Recommendations
+from recommenders.taste import Taste
 
 
-def effective_settings(settings: Settings, *, strategy: str | None, offline: bool) -> Settings:
-    """The settings with the command's --strategy and --offline applied: what the session row records."""
+def effective_settings(settings: Settings, *, strategy: str | None, offline: bool, no_learning: bool = False) -> Settings:
+    """The settings with the command's --strategy, --offline and --no-learning applied: what the session row records."""
     session = settings.session.model_copy(update={"strategy": strategy or settings.session.strategy})
-    recommend = settings.recommend.model_copy(update={"offline": offline or settings.recommend.offline})
+    recommend = settings.recommend.model_copy(update={"offline": offline or settings.recommend.offline,
+                                                      "learn": settings.recommend.learn and not no_learning})
     return settings.model_copy(update={"session": session, "recommend": recommend})
 
 
-def prepare(settings: Settings) -> tuple[EmotionPipeline, SuggestionRounds]:
-    """Load the recognizer and start the suggestion worker."""
+def prepare(settings: Settings, taste: Taste | None = None) -> tuple[EmotionPipeline, SuggestionRounds]:
+    """Load the recognizer and start the suggestion worker, its rounds steered by ``taste`` if given."""
     # One intra-op thread: a frame holds one 48x48 face, too little work to share between
     # cores, and the decoder, the face detector and the camera thread need the other core.
     # With two threads a busy machine made the classifier's p95 ~200 ms instead of ~2.5 ms.
     torch.set_num_threads(1)
     pipeline = build_pipeline(settings, video=True)
-    service = Recommendations(settings, offline=settings.recommend.offline)
+    service = Recommendations(settings, offline=settings.recommend.offline, taste=taste)
     rounds = SuggestionRounds(service, strategy=settings.session.strategy, limit=settings.session.suggestion_limit,
                               interval_s=settings.session.suggestion_interval_s,
                               final_wait_s=settings.recommend.budget_s)
@@ -47,9 +50,10 @@ def prepare(settings: Settings) -> tuple[EmotionPipeline, SuggestionRounds]:
 def record(settings: Settings, source: Source, db: Path, pipeline: EmotionPipeline, rounds: SuggestionRounds,
            stop: Stop, *, duration_s: float | None = None, max_frames: int | None = None,
            save_frames: Path | None = None, latencies: list[float] | None = None,
-           on_frame: FrameView | None = None, on_status: StatusView | None = None) -> SessionSummary:
+           on_frame: FrameView | None = None, on_status: StatusView | None = None,
+           keys: queue.SimpleQueue[str] | None = None) -> SessionSummary:
     """Record one session into ``db`` until the source ends or ``stop`` is requested."""
     with SessionRecorder.start(db, source.label, json.dumps(settings.model_dump(mode="json"))) as recorder:
         session = Session(source, pipeline, MoodTracker(settings.tracker), recorder, rounds, duration_s=duration_s,
-                          max_frames=max_frames, save_frames=save_frames, latencies=latencies)
+                          max_frames=max_frames, save_frames=save_frames, latencies=latencies, keys=keys)
         return session.run(stop, on_frame=on_frame, on_status=on_status)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from assistant.storage.recorder import SuggestionRecord
 from recommenders.catalog import OfflineMusic
 from recommenders.service import Recommendations, Suggestions
+from recommenders.taste import Verdict
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class SuggestionRounds:
         self._requests: queue.SimpleQueue[tuple[float, str, int] | None] = queue.SimpleQueue()
         self._answers: queue.SimpleQueue[Round | BaseException] = queue.SimpleQueue()
         self._seen: set[str] = set()  # touched by the worker only
+        self._ratings: queue.SimpleQueue[tuple] = queue.SimpleQueue()  # for the worker to teach the taste
         self._asked_mood: str | None = None
         self._asked_t: float | None = None
         self._rounds = 0
@@ -93,6 +95,11 @@ class SuggestionRounds:
         self._asked_mood, self._asked_t, self._in_flight = mood, t, True
         self._requests.put((t, mood, self._rounds))
         self._rounds += 1
+
+    def learn(self, mood: str, strategy: str, kind: str, genres: tuple[str, ...], key: str, verdict: Verdict,
+              previous: Verdict | None) -> None:
+        """A rating made during the session; the next round follows it (the worker alone touches the taste)."""
+        self._ratings.put((mood, strategy, kind, genres, key, verdict, previous))
 
     def poll(self) -> Round | None:
         """The answer to the round in flight, if it has come."""
@@ -131,6 +138,10 @@ class SuggestionRounds:
     def _work(self) -> None:
         while (request := self._requests.get()) is not None:
             t, mood, round_no = request
+            while not self._ratings.empty():
+                rating = self._ratings.get()
+                if self._service.taste is not None:
+                    self._service.taste.learn(*rating)
             try:
                 suggestions = self._service.suggest(mood, self.strategy, limit=self.limit, round_no=round_no,
                                                     seen=self._seen)

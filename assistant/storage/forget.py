@@ -12,10 +12,16 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
+from sqlalchemy.dialects import sqlite
+from sqlmodel import Session, func, select
 
 from assistant.storage.database import StorageError
 from assistant.storage.lock import DatabaseLock
+from assistant.storage.models import RatingRow, TasteGenreRow, TasteItemRow
+
+#: The learned taste: kept when single sessions are forgotten, gone with `forget --all`.
+TASTE_TABLES = (TasteGenreRow, TasteItemRow)
 
 
 @dataclass(frozen=True)
@@ -25,28 +31,36 @@ class Forgettable:
     session_ids: list[int]
     samples: int
     suggestions: int
+    ratings: int
+    #: Rows of learned taste that go too (only when every session goes).
+    taste: int
 
 
 def describe(engine: Engine, session_ids: list[int] | None) -> Forgettable:
-    """Those sessions (None: all) and their row counts; an id that does not exist is an error."""
+    """Those sessions (None: all, with the learned taste) and their row counts; an id that does not exist is an error."""
     with engine.connect() as conn:
         existing = list(conn.exec_driver_sql("SELECT id FROM sessions ORDER BY id").scalars())
-        if not existing:
-            raise StorageError("no sessions recorded in this database; nothing to forget")
         chosen = existing if session_ids is None else session_ids
-        missing = sorted(set(chosen) - set(existing))
-        if missing:
-            raise StorageError(f"no session {', '.join(map(str, missing))}; `assistant history` lists the sessions")
         ids = json.dumps(chosen)
         samples, suggestions = (
             conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table} WHERE session_id IN (SELECT value FROM json_each(?))",
                                  (ids,)).scalar_one()
             for table in ("mood_samples", "suggestions"))
-    return Forgettable(sorted(chosen), samples, suggestions)
+    with Session(engine) as db:
+        ratings = db.exec(select(func.count()).where(RatingRow.session_id.in_(chosen))).one()
+        taste = 0 if session_ids is not None else sum(db.exec(select(func.count()).select_from(model)).one()
+                                                      for model in TASTE_TABLES)
+    if not existing and not taste:
+        raise StorageError("no sessions recorded in this database; nothing to forget")
+    missing = sorted(set(chosen) - set(existing))
+    if missing:
+        raise StorageError(f"no session {', '.join(map(str, missing))}; `assistant history` lists the sessions")
+    return Forgettable(sorted(chosen), samples, suggestions, ratings, taste)
 
 
-def forget(engine: Engine, path: Path, session_ids: list[int]) -> None:
-    """Delete the sessions with everything recorded with them (foreign keys cascade), then wipe the file.
+def forget(engine: Engine, path: Path, session_ids: list[int], *, taste: bool = False) -> None:
+    """Delete the sessions with everything recorded with them (foreign keys cascade), and with
+    ``taste`` the learned taste too, then wipe the file.
 
     Refused while a session is recording into the file: its next flush would write rows of a
     session that no longer exists.
@@ -57,6 +71,9 @@ def forget(engine: Engine, path: Path, session_ids: list[int]) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(session_ids),))
+            for model in TASTE_TABLES if taste else ():
+                # Built from the model; run on this connection, which secure_delete and VACUUM need.
+                conn.execute(str(delete(model).compile(dialect=sqlite.dialect())))
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -75,6 +75,41 @@ def m001_initial(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+@migration
+def m002_ratings(conn: sqlite3.Connection) -> None:
+    """Likes and dismissals of suggestions, and the taste learned from them."""
+    for statement in (
+        """CREATE TABLE ratings (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    suggestion_id INTEGER NOT NULL REFERENCES suggestions (id) ON DELETE CASCADE,
+    verdict TEXT NOT NULL CONSTRAINT ck_ratings_verdict CHECK (verdict IN ('like', 'dismiss')),
+    rated_at REAL NOT NULL
+)""",
+        "CREATE UNIQUE INDEX ux_ratings_suggestion ON ratings (suggestion_id)",
+        "CREATE INDEX ix_ratings_session ON ratings (session_id)",
+        """CREATE TABLE taste_genres (
+    id INTEGER PRIMARY KEY,
+    mood TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    kind TEXT NOT NULL CONSTRAINT ck_taste_genres_kind CHECK (kind IN ('music', 'movie')),
+    genre TEXT NOT NULL,
+    likes INTEGER NOT NULL,
+    dismissals INTEGER NOT NULL,
+    CONSTRAINT ck_taste_genres_counts CHECK (likes >= 0 AND dismissals >= 0)
+)""",
+        "CREATE UNIQUE INDEX ux_taste_genres ON taste_genres (mood, strategy, kind, genre)",
+        """CREATE TABLE taste_items (
+    id INTEGER PRIMARY KEY,
+    item_key TEXT NOT NULL,
+    verdict TEXT NOT NULL CONSTRAINT ck_taste_items_verdict CHECK (verdict IN ('like', 'dismiss')),
+    rated_at REAL NOT NULL
+)""",
+        "CREATE UNIQUE INDEX ux_taste_items_key ON taste_items (item_key)",
+    ):
+        conn.execute(statement)
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     """Names of the migrations this database has been through, oldest first."""
     return [name for (name,) in conn.execute("SELECT name FROM _migrations ORDER BY id")]

@@ -92,3 +92,63 @@ class SuggestionRow(SQLModel, table=True):
     mood: str | None = None
     strategy: str
 
+
+
+class RatingRow(SQLModel, table=True):
+    """A like or a dismissal of one suggestion; at most one per suggestion (a new verdict replaces it).
+
+    Everything else a rating is about (kind, genre, title, the mood and strategy it was
+    suggested under) is on its suggestion row, so the two can never disagree; the rating
+    goes when its session or suggestion does.
+    """
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        Index("ux_ratings_suggestion", "suggestion_id", unique=True),
+        Index("ix_ratings_session", "session_id"),
+        CheckConstraint("verdict IN ('like', 'dismiss')", name="ck_ratings_verdict"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
+    suggestion_id: int = Field(foreign_key="suggestions.id", ondelete="CASCADE")
+    verdict: str
+    rated_at: float
+
+
+class TasteGenreRow(SQLModel, table=True):
+    """What the ratings taught about one genre in one context: the counts of `recommenders.taste`.
+
+    Kept apart from the ratings so that forgetting a session keeps the taste it taught
+    (`forget --all` removes both). Movie genres are TMDB's English names.
+    """
+
+    __tablename__ = "taste_genres"
+    __table_args__ = (
+        Index("ux_taste_genres", "mood", "strategy", "kind", "genre", unique=True),
+        CheckConstraint("kind IN ('music', 'movie')", name="ck_taste_genres_kind"),
+        CheckConstraint("likes >= 0 AND dismissals >= 0", name="ck_taste_genres_counts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mood: str
+    strategy: str
+    kind: str
+    genre: str
+    likes: int = 0
+    dismissals: int = 0
+
+
+class TasteItemRow(SQLModel, table=True):
+    """The latest verdict on one item, by `recommenders.base` key: dismissed ones are never suggested again."""
+
+    __tablename__ = "taste_items"
+    __table_args__ = (
+        Index("ux_taste_items_key", "item_key", unique=True),
+        CheckConstraint("verdict IN ('like', 'dismiss')", name="ck_taste_items_verdict"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_key: str
+    verdict: str
+    rated_at: float

@@ -19,10 +19,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
 
+from assistant.storage import ratings
 from assistant.storage.database import StorageError, open_engine, storage_error
 from assistant.storage.lock import DatabaseLock
 from recognizer.classes import EMOTIONS
+from recommenders.taste import VERDICTS, Verdict
 
 FLUSH_INTERVAL_S = 0.5
 # At the end of a session a failing write is tried this many times, this far apart, before rows are given up.
@@ -89,6 +92,8 @@ class SessionRecorder:
         self._samples: list[tuple] = []
         self._changes: list[tuple] = []
         self._suggestions: list[tuple] = []
+        self._suggestion_ids: list[int] = []  # row ids of the suggestions flushed, in the order they were added
+        self._ratings: list[tuple[int, Verdict, float]] = []
         self._last_t: float | None = None
         self._last_flush = time.monotonic()
         #: Why the last flush failed (its rows are still buffered), or None after a flush that worked.
@@ -139,12 +144,23 @@ class SessionRecorder:
         self._changes.append((self.session_id, t, _checked(mood)))
 
     def add_suggestions(self, t: float, items: Iterable[SuggestionRecord | Mapping[str, Any] | object],
-                        mood: str | None, strategy: str) -> None:
-        """One round of suggestions, made at ``t`` for ``mood`` with ``strategy``."""
+                        mood: str | None, strategy: str) -> list[int]:
+        """One round of suggestions, made at ``t`` for ``mood`` with ``strategy``; returns the
+        handles `add_rating` takes for them, valid before and after they are flushed."""
+        first = len(self._suggestion_ids) + len(self._suggestions)
         for item in items:
             r = SuggestionRecord.of(item)
             self._suggestions.append((self.session_id, t, r.kind, r.title, r.artist, r.year, r.genre, r.uri, r.tmdb_id,
                                       r.source, _checked(mood), strategy))
+        return list(range(first, len(self._suggestion_ids) + len(self._suggestions)))
+
+    def add_rating(self, handle: int, verdict: Verdict) -> None:
+        """The person liked or dismissed a suggestion of this session (a handle from `add_suggestions`)."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"a verdict is 'like' or 'dismiss', not {verdict!r}")
+        if not 0 <= handle < len(self._suggestion_ids) + len(self._suggestions):
+            raise ValueError(f"no suggestion {handle} in this session")
+        self._ratings.append((handle, verdict, time.time()))
 
     def flush_due(self) -> bool:
         return time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S
@@ -169,17 +185,23 @@ class SessionRecorder:
     def flush(self) -> None:
         """Write everything buffered in one transaction; on failure the buffers are kept for the next try."""
         self._last_flush = time.monotonic()
-        if not (self._samples or self._changes or self._suggestions):
+        if not (self._samples or self._changes or self._suggestions or self._ratings):
             return
         try:
             with self._conn.begin():
-                for statement, rows in ((_SAMPLE_INSERT, self._samples), (_CHANGE_INSERT, self._changes),
-                                        (_SUGGESTION_INSERT, self._suggestions)):
+                for statement, rows in ((_SAMPLE_INSERT, self._samples), (_CHANGE_INSERT, self._changes)):
                     if rows:
                         self._conn.exec_driver_sql(statement, rows)
+                # One at a time: a rating needs its suggestion's row id, which executemany does not give.
+                ids = [*self._suggestion_ids,
+                       *(self._conn.exec_driver_sql(_SUGGESTION_INSERT, row).lastrowid for row in self._suggestions)]
+                if self._ratings:
+                    with Session(bind=self._conn) as db:
+                        ratings.record(db, [(ids[handle], verdict, at) for handle, verdict, at in self._ratings])
         except (sqlite3.Error, DBAPIError) as error:
             raise storage_error(self.path, error) from None
-        self._samples, self._changes, self._suggestions = [], [], []
+        self._suggestion_ids = ids
+        self._samples, self._changes, self._suggestions, self._ratings = [], [], [], []
 
     def close(self, end_reason: str) -> None:
         """Flush (trying again for a few seconds if it fails), write the end time and reason,

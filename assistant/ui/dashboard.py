@@ -7,6 +7,7 @@ new status, a few times a second.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
 
 from rich.console import Console, Group, RenderableType
@@ -18,12 +19,15 @@ from rich.text import Text
 from assistant.ui.views import BLOCK, duration, mood, timeline_bar
 from assistant.palette import color
 from assistant.reports import Stretch
+from assistant.session.feedback import HINT
 from assistant.session.loop import TIMELINE_S, SessionStatus
 from recognizer.classes import EMOTIONS
 from recommenders.tmdb import ATTRIBUTION
 
 BAR_WIDTH = 30
 TIMELINE_WIDTH = 60
+#: How a suggestion the person rated is marked next to its number.
+MARKS = {"like": Text("♥ liked", style="green"), "dismiss": Text("✗ dismissed", style="red")}
 
 
 def render_dashboard(status: SessionStatus) -> RenderableType:
@@ -76,19 +80,13 @@ def _suggestions(status: SessionStatus) -> RenderableType:
     if suggestions is None:
         waiting = "Fetching suggestions…" if fetching else "Suggestions come once a mood is established."
         return Text(waiting, style="dim")
-    # min_width: a table of short titles must not wrap its own heading onto two lines.
-    music_title = f"Music · {suggestions.music_source}"
-    music = Table(title=music_title, title_justify="left", box=None, padding=(0, 1), min_width=len(music_title))
-    music.add_column("title")
-    music.add_column("artist")
-    for track in suggestions.music:
-        music.add_row(track.title, track.artist)
-    movies_title = f"Movies · {suggestions.movie_source}"
-    movies = Table(title=movies_title, title_justify="left", box=None, padding=(0, 1), min_width=len(movies_title))
-    movies.add_column("title")
-    movies.add_column("year")
-    for movie in suggestions.movies:
-        movies.add_row(movie.title, str(movie.year or ""))
+    # Numbered music first, then movies: the numbers the keys name (see session.feedback).
+    verdicts = status.marks.verdicts
+    music = _numbered(f"Music · {suggestions.music_source}", "artist",
+                      [(track.title, track.artist) for track in suggestions.music], 1, verdicts)
+    movies = _numbered(f"Movies · {suggestions.movie_source}", "year",
+                       [(movie.title, str(movie.year or "")) for movie in suggestions.movies],
+                       len(suggestions.music) + 1, verdicts)
     heading = Text("Suggestions for ", style="bold").append_text(mood(suggestions.mood)).append(
         f" ({suggestions.strategy}, {suggestions.source})")
     if fetching:
@@ -97,11 +95,26 @@ def _suggestions(status: SessionStatus) -> RenderableType:
         wait = status.next_round_at - status.t
         heading.append("  · you look ").append_text(mood(status.mood)).append(
             f" now: new ones in {wait:.0f} s" if wait >= 0.5 else " now: new ones next", style="dim")
-    lines: list[RenderableType] = [heading, music, movies]
+    keys = Text(HINT, style="dim")
+    if status.marks.message:
+        keys.append("  ·  ").append(status.marks.message, style="bold")
+    lines: list[RenderableType] = [heading, music, movies, keys]
     if suggestions.shows_tmdb:
         lines.append(Text(ATTRIBUTION, style="dim"))
     lines.extend(Text(f"note: {note}", style="yellow") for note in suggestions.notes)
     return Group(*lines)
+
+
+def _numbered(title: str, detail: str, rows: list[tuple[str, str]], first: int,
+              verdicts: Mapping[int, str]) -> Table:
+    # min_width: a table of short titles must not wrap its own heading onto two lines.
+    table = Table(title=title, title_justify="left", box=None, padding=(0, 1), min_width=len(title))
+    table.add_column("#", justify="right")
+    for column in ("title", detail, ""):
+        table.add_column(column)
+    for number, (name, extra) in enumerate(rows, start=first):
+        table.add_row(str(number), name, extra, MARKS.get(verdicts.get(number), ""))
+    return table
 
 
 class Dashboard:
