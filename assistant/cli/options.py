@@ -22,6 +22,10 @@ def db_option() -> Any:
                         help="Session database (default: $ASSISTANT_DB, else assistant.db in the platform's data folder).")
 
 
+def profile_option(help: str) -> Any:
+    return typer.Option(None, "--profile", metavar="NAME", show_default=False, help=help)
+
+
 def json_option(what: str) -> Any:
     return typer.Option(False, "--json", help=f"Print {what} as JSON on stdout instead of a table.")
 

@@ -37,6 +37,9 @@ def start(
         help="match (suits the mood), uplift (moves towards positive, calmer choices round by round) or calm. "
              "Default: the session.strategy setting."),
     db: Optional[Path] = options.db_option(),
+    profile: Optional[str] = options.profile_option(
+        "Correct the model for this person's resting face (`assistant calibrate --profile NAME`). "
+        "Default: the recognizer.calibration setting."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout at the end."),
     realtime: bool = typer.Option(False, "--realtime", help="Play a video file or image folder at its own pace, "
                                                             "dropping frames when behind, as a camera would. "
@@ -51,15 +54,23 @@ def start(
     session database (`assistant history` lists the sessions); images are not. Ctrl-C
     ends the session and keeps everything recorded.
     """
+    from assistant.calibration import session_calibration
+    from assistant.components import weights_file
     from assistant.session.run import effective_settings, prepare, record
     from assistant.session.stop import Stop, stop_on_signals
     from assistant.sources import open_source
     from assistant.storage.database import db_path
+    from assistant.storage.profiles import check_name
     from assistant.ui.dashboard import Dashboard
+    from recognizer.weights import read_manifest
 
     if duration is not None and duration <= 0:
         raise UserError(f"--duration must be more than 0 seconds, not {duration:g}")
     settings = effective_settings(state.settings(), strategy=strategy, offline=offline)
+    calibration, ignored = session_calibration(settings, db_path(db), read_manifest(weights_file(settings)),
+                                               None if profile is None else check_name(profile))
+    if ignored is not None:
+        print_note(ignored)
     with ExitStack() as stack:
         frames = stack.enter_context(closing(open_source(source, realtime=realtime)))
         if save_frames is not None:
@@ -69,6 +80,7 @@ def start(
             stack.callback(overlay.close)
         pipeline, rounds = prepare(settings)
         stack.callback(pipeline.close)
+        pipeline.calibration = calibration
         stop = Stop()
         dashboard = stack.enter_context(Dashboard(err_console)) if err_console.is_terminal else None
         with stop_on_signals(stop):
