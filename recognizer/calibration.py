@@ -14,7 +14,6 @@ or from a running estimate over the session (`RunningCalibration`).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,10 +34,12 @@ FLOOR = 1e-4
 MAX_SPREAD = 0.2
 #: Share of the watched frames that must have a face.
 MIN_FACE_SHARE = 0.5
-#: The running estimate (recognizer.calibration = "auto"): recent face frames it keeps, and how
-#: many it needs before it corrects anything (3 s at 30 fps).
-AUTO_WINDOW = 300
-AUTO_MIN_FRAMES = 90
+#: The running estimate (recognizer.calibration = "auto"): the face frames it keeps (5 minutes at
+#: 30 fps, so a few minutes of one mood do not become the person's "usual" face), how many it
+#: needs before it corrects anything (10 s at 30 fps), and how often it recomputes the median.
+AUTO_WINDOW = 9000
+AUTO_MIN_FRAMES = 300
+AUTO_REFRESH_FRAMES = 30
 
 
 class CalibrationError(UserError):
@@ -120,8 +121,8 @@ def correction(baseline: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
     - Nothing is shifted when the baseline already reads neutral (d = 0): the model is
       right about this person's resting face, and a correction measured on a few frames
-      would only add their noise. On real photos the full shift (d = r - b, every class)
-      cost 8 points of accuracy and 12 of happy recall; see the README.
+      would only add their noise. On real photos the plain shift (d = r - b, every
+      class) cost 8 points of accuracy and 12 of happy recall (README, Calibration).
     - Happy and surprise are never lowered, and nothing is raised: calibration may not
       make a smile or a gasp read as neutral, nor make a relaxed person look happier.
       A baseline that leans to them is refused when it is measured (`refusal`).
@@ -174,22 +175,30 @@ class RunningCalibration:
 
     As OpenFace does for a video, the per-class median of the log-probabilities of the
     last `AUTO_WINDOW` faces stands for the person's typical face (a median, so the
-    minutes they laugh or frown do not move it); it corrects nothing until
-    `AUTO_MIN_FRAMES` faces are seen. The correction is `correction`'s, so a typical
+    minutes they laugh or frown do not move it as long as they are at rest more often
+    than not); it corrects nothing until `AUTO_MIN_FRAMES` faces are seen. The correction is `correction`'s, so a typical
     state that is happy or surprised, or already neutral, changes nothing. One person
     at a time: the live session feeds it the largest face of each frame.
     """
 
     def __init__(self, reference: np.ndarray) -> None:
         self.reference = reference
-        self._recent: deque[np.ndarray] = deque(maxlen=AUTO_WINDOW)
+        self._recent = np.empty((AUTO_WINDOW, len(EMOTIONS)))  # a ring: frame k goes to row k % AUTO_WINDOW
+        self._seen = 0
+        self._shift: np.ndarray | None = None
+        self._shift_at = 0  # frames seen when the shift was computed
 
     def __call__(self, probabilities: np.ndarray) -> np.ndarray:
-        self._recent.extend(log_probabilities(probabilities))
-        if len(self._recent) < AUTO_MIN_FRAMES:
+        for row in log_probabilities(probabilities):
+            self._recent[self._seen % AUTO_WINDOW] = row
+            self._seen += 1
+        if self._seen < AUTO_MIN_FRAMES:
             return probabilities
-        shift = typical_state_correction(np.stack(self._recent), self.reference)
-        return shifted(probabilities, shift) if shift.any() else probabilities
+        # The median of minutes of frames moves slowly: recomputing it every frame would only cost time.
+        if self._shift is None or self._seen - self._shift_at >= AUTO_REFRESH_FRAMES:
+            self._shift = typical_state_correction(self._recent[:min(self._seen, AUTO_WINDOW)], self.reference)
+            self._shift_at = self._seen
+        return shifted(probabilities, self._shift) if self._shift.any() else probabilities
 
 
 def typical_state_correction(log_probabilities: np.ndarray, reference: np.ndarray) -> np.ndarray:
