@@ -216,3 +216,17 @@ def test_an_empty_folder_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "holds no images" in only_line(result.stderr)
     assert not (tmp_path / "a.db").exists()
 
+
+def test_bench_calibration_compares_each_person_with_and_without(tmp_path: Path) -> None:
+    """Two photos of one "person": the neutral one (read as sad) calibrates, the other is tested."""
+    for name, emotion, renamed in (("angry_1.jpg", "neutral", "Ann_Example_0001.jpg"),
+                                   ("happy_1.jpg", "happy", "Ann_Example_0002.jpg"),
+                                   ("surprise_1.jpg", "surprise", "Bob_Other_0001.jpg")):
+        (tmp_path / emotion).mkdir()
+        shutil.copy(needs_shared("images", name), tmp_path / emotion / renamed)
+    result = invoke("bench", "calibration", "--data", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert (figures["people"], figures["photos"], figures["support"]["happy"]) == (1, 1, 1)
+    assert set(figures["modes"]) == {"off", "profile", "auto"}
+    assert all(mode["recall"]["happy"] == 1.0 for mode in figures["modes"].values())
