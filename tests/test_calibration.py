@@ -195,6 +195,7 @@ def test_a_session_with_a_profile_no_longer_reads_a_resting_face_as_sad(tmp_path
     (["calibrate", "--show", "--reset", "x"], "give --show or --reset, not both"),
     (["calibrate", "--seconds", "0"], "--seconds must be more than 0"),
     (["calibrate", "--source", "/no/such/folder"], "/no/such/folder does not exist"),
+    (["calibrate", "--source", "9"], "cannot open camera 9"),
     (["predict", "x.jpg", "--profile", "nobody"], "no profile 'nobody'"),
     (["start", "--source", "x.mp4", "--profile", "nobody"], "no profile 'nobody'"),
     (["evaluate", "--data", ".", "--profile", "x"], "--profile needs --detect"),
