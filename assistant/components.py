@@ -9,12 +9,18 @@ from recognizer.crop import CropGeometry
 from recognizer.detection import HaarDetector, MediaPipeDetector, create_detector
 from recognizer.inference import EmotionClassifier
 from recognizer.pipeline import EmotionPipeline
+from recognizer.weights import BUNDLED_WEIGHTS
+
+
+def weights_file(settings: Settings, weights: Path | None = None) -> Path:
+    """``weights`` (a command's --weights) wins over the setting; empty setting = bundled weights."""
+    if weights is not None:
+        return weights
+    return Path(settings.recognizer.weights).expanduser() if settings.recognizer.weights else BUNDLED_WEIGHTS
 
 
 def load_classifier(settings: Settings, weights: Path | None = None) -> EmotionClassifier:
-    """``weights`` (a command's --weights) wins over the setting; empty setting = bundled weights."""
-    chosen = weights or (Path(settings.recognizer.weights).expanduser() if settings.recognizer.weights else None)
-    return EmotionClassifier.from_weights(chosen)
+    return EmotionClassifier.from_weights(weights_file(settings, weights))
 
 
 def detector_model(settings: Settings, *, video: bool) -> str:

@@ -43,6 +43,7 @@ class DetectorSettings(_Section):
 class RecognizerSettings(_Section):
     weights: str
     tta: bool
+    calibration: Literal["profile", "auto", "off"]
 
 
 class TrackerSettings(_Section):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recognizer.calibration import Calibrator
 from recognizer.classes import EMOTIONS
 from recognizer.crop import CropGeometry, crop_face
 from recognizer.detection import Face, FaceDetector
@@ -41,8 +42,10 @@ class FaceEmotion:
 
 class EmotionPipeline:
     def __init__(self, detector: FaceDetector, classifier: EmotionClassifier, geometry: CropGeometry,
-                 tta: bool = False) -> None:
+                 tta: bool = False, calibration: Calibrator | None = None) -> None:
+        """``calibration`` corrects the classifier's output for one person (see `recognizer.calibration`)."""
         self.detector, self.classifier, self.geometry, self.tta = detector, classifier, geometry, tta
+        self.calibration = calibration
 
     def analyze(self, image: np.ndarray, largest_only: bool = False) -> list[FaceEmotion]:
         """Every face in a BGR image with its probabilities (one batched model call), largest first."""
@@ -52,6 +55,8 @@ class EmotionPipeline:
         if not faces:
             return []
         probabilities = self.classifier.predict([crop_face(image, face, self.geometry) for face in faces], tta=self.tta)
+        if self.calibration is not None:
+            probabilities = self.calibration(probabilities)
         return [FaceEmotion(face, p) for face, p in zip(faces, probabilities)]
 
     def close(self) -> None:

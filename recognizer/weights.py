@@ -78,6 +78,17 @@ def record_metrics(path: Path, key: str, figures: dict[str, Any]) -> None:
     """Add measured figures under ``metrics[key]``; the tensors, and so the sha256, are untouched."""
     manifest = read_manifest(path)
     manifest.setdefault("metrics", {})[key] = figures
+    _write_manifest(path, manifest)
+
+
+def record_neutral_reference(path: Path, reference: dict[str, Any]) -> None:
+    """Set the typical neutral face calibration aims for (see `recognizer.calibration.correction`)."""
+    manifest = read_manifest(path)
+    manifest["neutral_reference"] = reference
+    _write_manifest(path, manifest)
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     try:
         manifest_path(path).write_text(json.dumps(manifest, indent=2) + "\n")
     except OSError as error:

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -13,8 +14,10 @@ from typer.testing import CliRunner
 import recorded
 from assistant.cli import app
 from assistant.storage import ratings
-from assistant.storage.database import database
+from assistant.storage.database import database, open_engine
+from assistant.storage.profiles import Profile
 from assistant.storage.recorder import SessionRecorder
+from recognizer.classes import EMOTIONS
 
 runner = CliRunner()
 TABLES = ("sessions", "mood_samples", "mood_changes", "suggestions", "ratings")
@@ -76,17 +79,42 @@ def test_declining_deletes_nothing(db: Path) -> None:
     assert rows_per_session(db) == before
 
 
+def save_profile(db: Path, name: str) -> None:
+    with database(db) as engine:
+        Profile.new(name, "0" * 64, np.zeros(len(EMOTIONS)), 1, 0.0).save(engine)
+
+
 def test_forget_all_with_yes_and_json(db: Path) -> None:
+    save_profile(db, "calibrated_person")
     result = runner.invoke(app, ["forget", "--all", "--yes", "--db", str(db), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"deleted_sessions": [1, 2], "samples": 66, "suggestions": 5, "ratings": 2,
-                                         "taste_forgotten": True}
+                                         "taste_forgotten": True, "profiles": 1}
     assert rows_per_session(db) == {table: {} for table in TABLES}
     assert taste_rows(db) == {"taste_genres": 0, "taste_items": 0}
     assert b"song a" not in file_bytes(db) and b"film b" not in file_bytes(db)  # the taste's item keys
-    assert b"Song A" not in file_bytes(db)
+    assert b"Song A" not in file_bytes(db) and b"calibrated_person" not in file_bytes(db)
     result = runner.invoke(app, ["history", "--db", str(db)])
     assert result.exit_code == 1 and "no sessions recorded" in result.stderr
+
+
+def test_forget_all_removes_profiles_even_without_sessions(tmp_path: Path) -> None:
+    path = tmp_path / "assistant.db"
+    open_engine(path, create=True).dispose()
+    save_profile(path, "ann")
+    result = runner.invoke(app, ["forget", "--all", "--db", str(path)], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert ("Delete all 0 sessions, the learned taste and the calibration profiles (0 mood samples, 0 suggestions, "
+            f"0 ratings, 1 calibration profile) from {path}?") in result.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM profiles").fetchone() == (0,)
+
+
+def test_forgetting_one_session_keeps_the_profiles(db: Path) -> None:
+    save_profile(db, "ann")
+    assert runner.invoke(app, ["forget", "1", "--yes", "--db", str(db)]).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM profiles").fetchall() == [("ann",)]
 
 
 @pytest.mark.parametrize("args, message", [([], "SESSION_ID or --all"), (["1", "--all"], "SESSION_ID or --all"),
@@ -114,5 +142,5 @@ def test_forget_all_removes_a_taste_that_outlived_its_sessions(db: Path) -> None
     assert taste_rows(db) == {"taste_genres": 2, "taste_items": 2}
     result = runner.invoke(app, ["forget", "--all", "--db", str(db)], input="y\n")
     assert result.exit_code == 0, result.output
-    assert "Delete all 0 sessions and the learned taste" in result.stderr
+    assert "Delete all 0 sessions, the learned taste and the calibration profiles" in result.stderr
     assert taste_rows(db) == {"taste_genres": 0, "taste_items": 0}

@@ -18,6 +18,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from config.errors import UserError
+from recognizer.calibration import NEUTRAL, Calibrator, log_probabilities
 from recognizer.crop import CropGeometry, crop_face
 from recognizer.detection import FaceDetector
 from recognizer.inference import EmotionClassifier
@@ -33,10 +35,23 @@ def evaluate_aligned(classifier: EmotionClassifier, data: Path, split: str, tta:
     return {**report, "no_face": 0, "unreadable": faces.skipped, "left_out": faces.left_out}
 
 
+def measure_neutral_reference(classifier: EmotionClassifier, data: Path, split: str, tta: bool) -> dict[str, Any]:
+    """The model's mean log-probabilities on the faces labelled neutral: the typical neutral face
+    that calibration aims for (`recognizer.calibration.correction`), as a manifest entry."""
+    faces = load_split(data, split)
+    neutral = faces.images[faces.labels == NEUTRAL]
+    if not len(neutral):
+        raise UserError(f"{data} ({split}) has no faces labelled neutral to take a reference from")
+    reference = log_probabilities(classifier.predict_gray48(neutral, tta=tta)).mean(axis=0)
+    return {"log_probabilities": [round(float(value), 6) for value in reference], "faces": int(len(neutral)),
+            "data": f"{data.name}/{split}", "tta": tta}
+
+
 @dataclass
 class DetectedPhotos:
-    """Per readable photo: its label, whether a face was found, and its largest face cropped each way asked for."""
+    """Per readable photo: its file, label, whether a face was found, and its largest face cropped each way asked for."""
 
+    paths: list[Path]
     labels: np.ndarray
     found: np.ndarray
     crops: dict[CropGeometry, np.ndarray]
@@ -44,7 +59,7 @@ class DetectedPhotos:
 
 
 def detect_and_crop(detector: FaceDetector, data: Path, split: str, geometries: Sequence[CropGeometry]) -> DetectedPhotos:
-    labels, found, unreadable = [], [], 0
+    paths, labels, found, unreadable = [], [], [], 0
     crops: dict[CropGeometry, list[np.ndarray]] = {geometry: [] for geometry in geometries}
     blank = np.zeros((INPUT_SIZE, INPUT_SIZE), np.uint8)
     for path, label in list_images(data, split):
@@ -53,21 +68,25 @@ def detect_and_crop(detector: FaceDetector, data: Path, split: str, geometries: 
             unreadable += 1
             continue
         faces = sorted(detector.detect(image), key=lambda f: f.area, reverse=True)
+        paths.append(path)
         labels.append(label)
         found.append(bool(faces))
         for geometry in geometries:
             crops[geometry].append(to_gray48(crop_face(image, faces[0], geometry)) if faces else blank)
     stacked = {geometry: np.stack(faces) if faces else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
                for geometry, faces in crops.items()}
-    return DetectedPhotos(np.asarray(labels, dtype=np.int64), np.asarray(found, dtype=bool), stacked, unreadable)
+    return DetectedPhotos(paths, np.asarray(labels, dtype=np.int64), np.asarray(found, dtype=bool), stacked, unreadable)
 
 
-def report_detected(classifier: EmotionClassifier, photos: DetectedPhotos, geometry: CropGeometry, tta: bool) -> dict[str, Any]:
+def report_detected(classifier: EmotionClassifier, photos: DetectedPhotos, geometry: CropGeometry, tta: bool,
+                    calibration: Calibrator | None = None) -> dict[str, Any]:
     probabilities = classifier.predict_gray48(photos.crops[geometry], tta=tta)
+    if calibration is not None:
+        probabilities = calibration(probabilities)
     report = classification_report(photos.labels, probabilities, valid=photos.found)
     return {**report, "no_face": int((~photos.found).sum()), "unreadable": photos.unreadable}
 
 
 def evaluate_detected(pipeline: EmotionPipeline, data: Path, split: str) -> dict[str, Any]:
     photos = detect_and_crop(pipeline.detector, data, split, [pipeline.geometry])
-    return report_detected(pipeline.classifier, photos, pipeline.geometry, pipeline.tta)
+    return report_detected(pipeline.classifier, photos, pipeline.geometry, pipeline.tta, pipeline.calibration)

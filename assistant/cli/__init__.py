@@ -7,6 +7,7 @@
 * `assistant recommend --mood sad --strategy uplift`
 * `assistant rate --last --like 1,3 --dismiss 2`, `assistant taste`: teach it your taste, see what it learned
 * `assistant predict photo.jpg`: the emotion of every face in a photo
+* `assistant calibrate`: teach it your resting face, so a relaxed face reads as relaxed
 * `assistant train --data fer2013/`, `assistant evaluate`: train and measure the recognizer
 * `assistant config show`: every setting in effect and where it came from
 """
@@ -21,7 +22,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer ≥ 0
 from typer.core import TyperGroup
 
 from assistant import __version__
-from assistant.cli import bench, config, recognize, start, state
+from assistant.cli import bench, calibrate, config, recognize, start, state
 from assistant.cli import recommend
 from assistant.cli import export, forget, history, rate, report, taste
 from assistant.cli.output import print_error
@@ -66,6 +67,7 @@ def _root(
 
 
 start.register(app)
+calibrate.register(app)
 recognize.register(app)
 recommend.register(app)
 for module in (history, report, export, rate, taste, forget):

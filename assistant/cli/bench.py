@@ -11,8 +11,10 @@ import typer
 from assistant.cli import state
 from assistant.cli.output import console, print_json
 from assistant.cli.report import bench_report
+from config.errors import UserError
 
-app = typer.Typer(help="Measure speed on this machine, and how much learning a taste improves suggestions.",
+app = typer.Typer(help="Measure speed on this machine, how crop and calibration choices do on real photos, "
+                       "and how much learning a taste improves suggestions.",
                   no_args_is_help=True)
 
 
@@ -95,6 +97,42 @@ def bench_crop(
     for row in rows:
         table.add_row(f"{row['margin']:g}", f"{row['shift']:+g}", "yes" if row["level_eyes"] else "no",
                       f"{row['accuracy']:.4f}", f"{row['macro_f1']:.4f}", f"{row['neutral_recall']:.3f}")
+    console.print(table)
+
+
+@app.command("calibration")
+def bench_calibration(
+    data: Path = typer.Option(..., "--data", help="Folder of real photos, one sub-folder per emotion, files named "
+                                                  "after the person (Name_Surname_0012.jpg)."),
+    weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Accuracy on each person's photos with and without their calibration (their neutral photos), and with "auto"."""
+    from assistant.calibration_bench import WATCHED, bench_calibration as measure
+    from assistant.components import build_pipeline
+
+    if not data.is_dir():
+        raise UserError(f"--data {data} is not a folder of photos")
+    pipeline = build_pipeline(state.settings(), video=False, weights=weights, tta=True)
+    with closing(pipeline):
+        result = measure(pipeline, data)
+    if as_json:
+        print_json(result)
+        return
+    if not result["photos"]:
+        raise UserError(f"no person in {data} has a neutral photo and another one (files named Name_0001.jpg)")
+    from rich.table import Table
+
+    table = Table(title=f"{data}: {result['photos']} photos of {result['people']} people ({result['no_face']} without "
+                        f"a face; {result['refused_calibrations']} calibrations refused, left uncorrected)",
+                  title_justify="left")
+    for column in ("calibration", "accuracy", "macro-F1", *(f"{name} recall" for name in WATCHED),
+                   "happy/surprise read as neutral"):
+        table.add_column(column, justify="right")
+    for mode, figures in result["modes"].items():
+        table.add_row(mode, f"{figures['accuracy']:.4f}", f"{figures['macro_f1']:.4f}",
+                      *(f"{figures['recall'][name]:.3f}" for name in WATCHED),
+                      str(figures["happy_or_surprise_read_as_neutral"]))
     console.print(table)
 
 

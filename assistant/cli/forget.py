@@ -24,26 +24,30 @@ def forget(
 ) -> None:
     """Delete a session (or --all) with its mood samples, suggestions and ratings, then vacuum the file so the data is gone.
 
-    The taste learned from ratings stays when single sessions go; --all removes it too.
+    The taste learned from ratings and the calibration profiles stay when single sessions go; --all removes them too.
     """
     if (session_id is None) == (not all_sessions):
         raise UserError("give a SESSION_ID or --all (one of them)")
     path = db_path(db)
     with database(path) as engine:
         target = forgetting.describe(engine, None if all_sessions else [session_id])
-        which = (f"all {len(target.session_ids)} sessions and the learned taste" if all_sessions
-                 else f"session {session_id}")
+        profiles = f"{target.profiles} calibration profile{'' if target.profiles == 1 else 's'}"
+        which = (f"all {len(target.session_ids)} sessions, the learned taste and the calibration profiles"
+                 if all_sessions else f"session {session_id}")
         counts = (f"{target.samples} mood samples, {target.suggestions} suggestions, {target.ratings} ratings"
-                  + ("" if all_sessions else "; the taste learned from them stays"))
+                  + (f", {profiles}" if all_sessions
+                     else "; the taste learned from them stays"))
         if not yes:
             typer.confirm(f"Delete {which} ({counts}) from {path}?", abort=True, err=True)
-        forgetting.forget(engine, path, target.session_ids, taste=all_sessions)
+        forgetting.forget(engine, path, target)
     if as_json:
         print_json({"deleted_sessions": target.session_ids, "samples": target.samples,
-                    "suggestions": target.suggestions, "ratings": target.ratings, "taste_forgotten": all_sessions})
+                    "suggestions": target.suggestions, "ratings": target.ratings, "taste_forgotten": all_sessions,
+                    "profiles": target.profiles})
     else:
-        console.print(f"Deleted {which}: {target.samples} mood samples, {target.suggestions} suggestions and "
-                      f"{target.ratings} ratings; {path} vacuumed.")
+        console.print(f"Deleted {which}: {target.samples} mood samples, {target.suggestions} suggestions, "
+                      f"{target.ratings} ratings" + (f", {profiles}" if all_sessions else "")
+                      + f"; {path} vacuumed.")
 
 
 def register(app: typer.Typer) -> None:

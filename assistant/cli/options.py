@@ -27,6 +27,10 @@ def no_learning_option() -> Any:
                                                      "your ratings (the recommend.learn setting, for this command).")
 
 
+def profile_option(help: str) -> Any:
+    return typer.Option(None, "--profile", metavar="NAME", show_default=False, help=help)
+
+
 def json_option(what: str) -> Any:
     return typer.Option(False, "--json", help=f"Print {what} as JSON on stdout instead of a table.")
 

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from assistant.cli import state
-from assistant.cli.output import console, err_console, print_error, print_json
+from assistant.cli import options, state
+from assistant.cli.output import console, err_console, print_error, print_json, print_note
 from config.errors import UserError
+from config.settings import Settings
 
 if TYPE_CHECKING:
+    from recognizer.calibration import Calibrator
     from recognizer.pipeline import EmotionPipeline
 
 
@@ -62,13 +64,18 @@ def predict(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     tta: Optional[bool] = typer.Option(None, "--tta/--no-tta", help="Average with the mirrored face (default: the recognizer.tta setting)."),
     weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
+    profile: Optional[str] = options.profile_option("Correct every face for this person's resting face "
+                                                    "(`assistant calibrate --profile NAME`)."),
+    db: Optional[Path] = options.db_option(),
 ) -> None:
     """Every face in each photo with its box, emotion, confidence and all 7 probabilities."""
     from assistant.components import build_pipeline
     from assistant.ui.recognition import render_predictions
 
     settings = state.settings()
+    calibration = _profile_calibration(settings, weights, profile, db)
     pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
+    pipeline.calibration = calibration
     with closing(pipeline):
         results, failed = _predict_each(pipeline, images)
     if as_json:
@@ -77,6 +84,25 @@ def predict(
         render_predictions(console, results)
     if failed:
         raise typer.Exit(1)
+
+
+def _profile_calibration(settings: Settings, weights: Path | None, profile: str | None,
+                         db: Path | None) -> Calibrator | None:
+    """--profile's correction for these weights (None without one); a profile from other weights is
+    ignored with a note, a missing one is refused before any model loads."""
+    if profile is None:
+        return None
+    from assistant.calibration import profile_calibration
+    from assistant.components import weights_file
+    from assistant.storage.database import db_path
+    from assistant.storage.profiles import check_name
+    from recognizer.weights import read_manifest
+
+    calibration, ignored = profile_calibration(db_path(db), check_name(profile),
+                                               read_manifest(weights_file(settings, weights)), required=True)
+    if ignored is not None:
+        print_note(ignored)
+    return calibration
 
 
 def _predict_each(pipeline: EmotionPipeline, images: list[Path]) -> tuple[list[dict], int]:
@@ -106,33 +132,49 @@ def evaluate(
     report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Write confusion-matrix (and training-curve) PNGs here."),
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="metrics.csv of a training run, plotted into --report-dir."),
     record: bool = typer.Option(False, "--record", help="Write accuracy and macro-F1 into the manifest of --weights, under DATASET/SPLIT (how shipped weights get their figures)."),
+    record_reference: bool = typer.Option(False, "--record-reference", help="Also write the model's mean output on the faces labelled neutral into the manifest of --weights: the typical neutral face calibration aims for (use the split that selected the weights)."),
+    profile: Optional[str] = options.profile_option("With --detect: correct every face for this person's resting face (`assistant calibrate --profile NAME`)."),
+    db: Optional[Path] = options.db_option(),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1/ROC-AUC and the confusion matrix."""
     from assistant.components import build_pipeline, detector_model, load_classifier
     from assistant.ui.recognition import render_evaluation
-    from recognizer.weights import record_metrics
+    from recognizer.weights import record_metrics, record_neutral_reference
     from training.datasets import check_split
-    from training.evaluate import evaluate_aligned, evaluate_detected
+    from training.evaluate import evaluate_aligned, evaluate_detected, measure_neutral_reference
 
     check_split(split)
-    if record and weights is None:
-        raise UserError("--record needs --weights: the bundled weights' manifest is not rewritten in place")
+    if (record or record_reference) and weights is None:
+        flag = "--record" if record else "--record-reference"
+        raise UserError(f"{flag} needs --weights: the bundled weights' manifest is not rewritten in place")
     if live and not detect:
         raise UserError("--live needs --detect: it chooses how faces are found and cropped")
+    if record_reference and detect:
+        raise UserError("--record-reference takes aligned faces (no --detect): the reference is the model's own view of neutral faces")
+    if profile is not None and not detect:
+        raise UserError("--profile needs --detect: a profile corrects one person's faces found in photos")
+    if profile is not None and record:
+        raise UserError("--record keeps the model's own figures; leave out --profile")
     settings = state.settings()
     if tta is None:  # the live session's own setting, else the more accurate choice
         tta = settings.recognizer.tta if live else True
     if detect:
+        calibration = _profile_calibration(settings, weights, profile, db)
         pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta)
+        pipeline.calibration = calibration
         with closing(pipeline):
             report = evaluate_detected(pipeline, data, split)
         detector = detector_model(settings, video=live)
     else:
-        report = evaluate_aligned(load_classifier(settings, weights), data, split, tta)
+        classifier = load_classifier(settings, weights)
+        report = evaluate_aligned(classifier, data, split, tta)
         detector = None
+        if record_reference:
+            record_neutral_reference(weights, {**measure_neutral_reference(classifier, data, split, tta),
+                                               "command": shlex.join(["assistant", *sys.argv[1:]])})
     report = {**report, "split": split, "detect": detect, "detector": detector, "tta": tta,
-              "weights": str(weights or settings.recognizer.weights or "bundled")}
+              "weights": str(weights or settings.recognizer.weights or "bundled"), "profile": profile}
     if record:
         record_metrics(weights, f"{data.name}/{split}{'+live' if live else '+detect' if detect else ''}",
                        {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "n": report["n"],

@@ -39,6 +39,9 @@ def start(
              "Default: the session.strategy setting."),
     db: Optional[Path] = options.db_option(),
     no_learning: bool = options.no_learning_option(),
+    profile: Optional[str] = options.profile_option(
+        "Correct the model for this person's resting face (`assistant calibrate --profile NAME`). "
+        "Default: the recognizer.calibration setting."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout at the end."),
     realtime: bool = typer.Option(False, "--realtime", help="Play a video file or image folder at its own pace, "
                                                             "dropping frames when behind, as a camera would. "
@@ -57,18 +60,26 @@ def start(
     then its number dismisses it for good. Later rounds and sessions follow what you like
     (`assistant taste`).
     """
+    from assistant.calibration import session_calibration
+    from assistant.components import weights_file
     from assistant.session.run import effective_settings, prepare, record
     from assistant.session.stop import Stop, stop_on_signals
     from assistant.sources import open_source
     from assistant.storage.database import db_path
+    from assistant.storage.profiles import check_name
     from assistant.storage.taste import load_taste
     from assistant.ui.dashboard import Dashboard
     from assistant.ui.keys import TerminalKeys
+    from recognizer.weights import read_manifest
 
     if duration is not None and duration <= 0:
         raise UserError(f"--duration must be more than 0 seconds, not {duration:g}")
     settings = effective_settings(state.settings(), strategy=strategy, offline=offline, no_learning=no_learning)
     path = db_path(db)
+    calibration, ignored = session_calibration(settings, path, read_manifest(weights_file(settings)),
+                                               None if profile is None else check_name(profile))
+    if ignored is not None:
+        print_note(ignored)
     taste = load_taste(path) if settings.recommend.learn else None
     keys: queue.SimpleQueue[str] = queue.SimpleQueue()
     with ExitStack() as stack:
@@ -80,6 +91,7 @@ def start(
             stack.callback(overlay.close)
         pipeline, rounds = prepare(settings, taste)
         stack.callback(pipeline.close)
+        pipeline.calibration = calibration
         stop = Stop()
         dashboard = None
         if err_console.is_terminal:

@@ -18,10 +18,11 @@ from sqlmodel import Session, func, select
 
 from assistant.storage.database import StorageError
 from assistant.storage.lock import DatabaseLock
-from assistant.storage.models import RatingRow, TasteGenreRow, TasteItemRow
+from assistant.storage.models import ProfileRow, RatingRow, TasteGenreRow, TasteItemRow
 
-#: The learned taste: kept when single sessions are forgotten, gone with `forget --all`.
-TASTE_TABLES = (TasteGenreRow, TasteItemRow)
+#: What a person taught the assistant about themselves, beyond any one session: the learned
+#: taste and the calibration profiles. Kept when single sessions are forgotten, gone with `forget --all`.
+PERSONAL_TABLES = (TasteGenreRow, TasteItemRow, ProfileRow)
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,17 @@ class Forgettable:
     ratings: int
     #: Rows of learned taste that go too (only when every session goes).
     taste: int
+    #: Calibration profiles that go too (all of them with --all, none with single sessions).
+    profiles: int
+
+    @property
+    def everything(self) -> bool:
+        return self.taste > 0 or self.profiles > 0
 
 
 def describe(engine: Engine, session_ids: list[int] | None) -> Forgettable:
-    """Those sessions (None: all, with the learned taste) and their row counts; an id that does not exist is an error."""
+    """Those sessions (None: all, with the learned taste and every calibration profile) and their
+    row counts; an id that does not exist is an error."""
     with engine.connect() as conn:
         existing = list(conn.exec_driver_sql("SELECT id FROM sessions ORDER BY id").scalars())
         chosen = existing if session_ids is None else session_ids
@@ -48,19 +56,20 @@ def describe(engine: Engine, session_ids: list[int] | None) -> Forgettable:
             for table in ("mood_samples", "suggestions"))
     with Session(engine) as db:
         ratings = db.exec(select(func.count()).where(RatingRow.session_id.in_(chosen))).one()
-        taste = 0 if session_ids is not None else sum(db.exec(select(func.count()).select_from(model)).one()
-                                                      for model in TASTE_TABLES)
-    if not existing and not taste:
+        taste, profiles = (0, 0) if session_ids is not None else (
+            sum(db.exec(select(func.count()).select_from(model)).one() for model in (TasteGenreRow, TasteItemRow)),
+            db.exec(select(func.count()).select_from(ProfileRow)).one())
+    if not existing and not taste and not profiles:
         raise StorageError("no sessions recorded in this database; nothing to forget")
     missing = sorted(set(chosen) - set(existing))
     if missing:
         raise StorageError(f"no session {', '.join(map(str, missing))}; `assistant history` lists the sessions")
-    return Forgettable(sorted(chosen), samples, suggestions, ratings, taste)
+    return Forgettable(sorted(chosen), samples, suggestions, ratings, taste, profiles)
 
 
-def forget(engine: Engine, path: Path, session_ids: list[int], *, taste: bool = False) -> None:
-    """Delete the sessions with everything recorded with them (foreign keys cascade), and with
-    ``taste`` the learned taste too, then wipe the file.
+def forget(engine: Engine, path: Path, target: Forgettable) -> None:
+    """Delete the sessions with everything recorded with them (foreign keys cascade), and when
+    ``target`` holds them the learned taste and the calibration profiles, then wipe the file.
 
     Refused while a session is recording into the file: its next flush would write rows of a
     session that no longer exists.
@@ -70,8 +79,9 @@ def forget(engine: Engine, path: Path, session_ids: list[int], *, taste: bool = 
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(session_ids),))
-            for model in TASTE_TABLES if taste else ():
+            conn.execute("DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?))",
+                         (json.dumps(target.session_ids),))
+            for model in PERSONAL_TABLES if target.everything else ():
                 # Built from the model; run on this connection, which secure_delete and VACUUM need.
                 conn.execute(str(delete(model).compile(dialect=sqlite.dialect())))
         except BaseException:

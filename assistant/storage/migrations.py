@@ -110,6 +110,20 @@ def m002_ratings(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+@migration
+def m003_profiles(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE profiles (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    weights_sha256 TEXT NOT NULL,
+    baseline TEXT NOT NULL,
+    frames INTEGER NOT NULL,
+    spread REAL NOT NULL
+)""")
+    conn.execute("CREATE UNIQUE INDEX ix_profiles_name ON profiles (name)")
+
+
 def applied(conn: sqlite3.Connection) -> list[str]:
     """Names of the migrations this database has been through, oldest first."""
     return [name for (name,) in conn.execute("SELECT name FROM _migrations ORDER BY id")]

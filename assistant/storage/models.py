@@ -152,3 +152,22 @@ class TasteItemRow(SQLModel, table=True):
     item_key: str
     verdict: str
     rated_at: float
+
+
+class ProfileRow(SQLModel, table=True):
+    """A person's calibration: their resting face as the model saw it, never an image of it.
+
+    ``baseline`` is the mean log-probability of each emotion over the frames (JSON, keyed by
+    emotion); it only means something for the weights whose sha256 it records.
+    """
+
+    __tablename__ = "profiles"
+    __table_args__ = (Index("ix_profiles_name", "name", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    created_at: float
+    weights_sha256: str
+    baseline: str
+    frames: int
+    spread: float
