@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 # The webcam, unless the team's sample clip is beside the repo (our machines have no camera).
 SAMPLE_CLIP := ../shared/videos/smiling_woman.mp4
 SOURCE ?= $(if $(wildcard $(SAMPLE_CLIP)),$(SAMPLE_CLIP),0)
+# The clip lasts 4.6 s: played at its own pace, round and round for 30 s, as a camera would show it.
+PLAY ?= $(if $(wildcard $(SAMPLE_CLIP)),--realtime --loop --duration 30,)
 
 .PHONY: run test
 
@@ -18,7 +20,7 @@ $(BIN)/assistant: pyproject.toml
 	touch $@
 
 run: $(BIN)/assistant
-	$(BIN)/assistant start --source $(SOURCE)
+	$(BIN)/assistant start --source $(SOURCE) $(PLAY)
 
 test: $(BIN)/assistant
 	$(BIN)/python -m pytest -q

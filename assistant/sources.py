@@ -66,18 +66,22 @@ class Source(Protocol):
 def open_source(spec: str, *, realtime: bool = False, loop: bool = False) -> Source:
     """``--source``: digits are a camera index, anything else a video file or a folder of images.
 
-    ``loop`` restarts a video at its end with time running on (benchmarks use it to make a
-    long stream out of a short clip).
+    ``loop`` restarts a video at its end with time running on (benchmarks and `make run` use
+    it to make a long stream out of a short clip).
     """
     if spec.strip().isdigit():
         if realtime:
             raise SourceError("--realtime paces a video file or image folder; a camera is always live")
+        if loop:
+            raise SourceError("--loop plays a video file again; a camera is always live")
         return CameraSource(int(spec))
     path = Path(spec).expanduser()
     if not path.exists():
         raise SourceError(f"{spec} does not exist; --source takes a camera index (0, 1, ...), a video file "
                           "or a folder of images")
     if path.is_dir():
+        if loop:
+            raise SourceError("--loop plays a video file again; a folder of images is played once")
         return ImageFolderSource(path, realtime=realtime)
     return VideoSource(path, realtime=realtime, loop=loop)
 

@@ -46,6 +46,8 @@ def start(
     realtime: bool = typer.Option(False, "--realtime", help="Play a video file or image folder at its own pace, "
                                                             "dropping frames when behind, as a camera would. "
                                                             "Default: as fast as frames can be analysed."),
+    loop: bool = typer.Option(False, "--loop", help="Start a video file again at its end, time running on, until "
+                                                    "--duration or Ctrl-C (a short clip as a long session)."),
     save_frames: Optional[Path] = typer.Option(None, "--save-frames", metavar="DIR", show_default=False,
                                                help="Also write each analysed frame as a JPEG into DIR. Without it "
                                                     "no image is stored anywhere."),
@@ -83,7 +85,7 @@ def start(
     taste = load_taste(path) if settings.recommend.learn else None
     keys: queue.SimpleQueue[str] = queue.SimpleQueue()
     with ExitStack() as stack:
-        frames = stack.enter_context(closing(open_source(source, realtime=realtime)))
+        frames = stack.enter_context(closing(open_source(source, realtime=realtime, loop=loop)))
         if save_frames is not None:
             _make_frames_folder(save_frames)
         overlay = None if headless else _open_overlay(keys)
