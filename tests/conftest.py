@@ -49,7 +49,7 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory, folder_dataset: Path) 
     from training.train import TrainConfig, main
 
     out = tmp_path_factory.mktemp("run")
-    main(TrainConfig(data=folder_dataset, epochs=3, batch_size=32, lr=0.05, out=out, seed=1))
+    main(TrainConfig(data=folder_dataset, epochs=3, batch_size=16, lr=0.05, out=out, seed=1))
     return out
 
 

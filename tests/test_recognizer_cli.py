@@ -81,7 +81,7 @@ def test_evaluate_json_on_generated_faces(precision: str, folder_dataset: Path, 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert {"accuracy", "macro_f1", "n", "no_face", "classes", "per_class", "confusion_matrix"} <= set(report)
-    assert report["n"] == 70 and report["accuracy"] >= 0.6  # chance is 1/7; both paths score 1.0 on AVX2
+    assert report["n"] == 70 and report["accuracy"] >= 0.6  # chance is 1/7; seeds 1-4 score 0.86 here (fp32)
     assert sum(map(sum, report["confusion_matrix"])) == 70
     assert set(report["per_class"]["happy"]) == {"precision", "recall", "f1", "support", "roc_auc"}
     assert (tmp_path / "confusion_matrix.png").stat().st_size > 1000

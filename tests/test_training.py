@@ -30,7 +30,7 @@ def test_training_learns_the_generated_classes(precision: str, folder_dataset: P
 
 
 def test_ferplus_votes_train_and_select_on_the_valid_folder(ferplus_dataset: Path, tmp_path: Path) -> None:
-    summary = main(TrainConfig(data=ferplus_dataset, epochs=2, batch_size=16, lr=0.05, out=tmp_path, seed=1))
+    summary = main(TrainConfig(data=ferplus_dataset, epochs=3, batch_size=16, lr=0.05, out=tmp_path, seed=1))
     assert summary["best"]["val_acc"] >= 0.6
     _, manifest = load_weights(tmp_path / "best.safetensors")
     assert manifest["training"]["labels"] == "votes"
