@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Callable, Literal, Mapping
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StrictInt, StringConstraints, Tag,
+                      TypeAdapter, ValidationError, model_validator)
+from pydantic.dataclasses import dataclass as checked_dataclass
+from pydantic_core import PydanticCustomError
 
 from config import CONFIG_DIR
 from config.errors import UserError
@@ -36,18 +41,39 @@ class PolicyError(UserError):
     """The policy file names something that does not exist or is not shaped like a policy."""
 
 
-@dataclass(frozen=True)
+def _check(ok: Callable[[Any], bool], message: str) -> AfterValidator:
+    def check(value: Any) -> Any:
+        if not ok(value):
+            raise PydanticCustomError("policy", message, {"value": value})
+        return value
+    return AfterValidator(check)
+
+
+_GenreName = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, to_lower=True, min_length=1),
+                       _check(lambda name: '"' not in name, "Spotify searches genre:\"...\", so no double quotes")]
+_GenreId = Annotated[StrictInt, _check(TMDB_GENRES.__contains__, "unknown TMDB genre id {value}")]
+
+
+@checked_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Choice:
     """What to look for in one round: Spotify genre names, TMDB genre ids (any of them), and
     TMDB genre ids a film must not have (a "drama" that is also a horror film is no
     comfort when sad).
 
     The sources take turns over ``music`` and ``movies`` entry by entry, so a genre listed
-    twice gets twice the share: that is how a learned taste (`recommenders.taste`) steers."""
+    twice gets twice the share: that is how a learned taste (`recommenders.taste`) steers.
+    Every instance is checked (pydantic), whether read from a policy file or made in code."""
 
-    music: tuple[str, ...]
-    movies: tuple[int, ...]
-    avoid_movies: tuple[int, ...] = ()
+    music: tuple[_GenreName, ...] = Field(min_length=1)
+    movies: tuple[_GenreId, ...] = Field(min_length=1)
+    avoid_movies: tuple[_GenreId, ...] = ()
+
+    @model_validator(mode="after")
+    def _apart(self) -> Choice:
+        both = set(self.movies) & set(self.avoid_movies)
+        if both:
+            raise PydanticCustomError("policy", "genre id {id} is in both movies and avoid_movies", {"id": min(both)})
+        return self
 
 
 @dataclass(frozen=True)
@@ -72,66 +98,38 @@ class Policy:
 
 def load_policy(user_file: str | Path | None = None) -> Policy:
     """The bundled policy, with the entries of ``user_file`` (if any) in place of its own."""
-    entries = _parse(_read_policy(BUNDLED_POLICY), f"bundled policy {BUNDLED_POLICY}")
+    entries = _parse(BUNDLED_POLICY, "bundled policy")
     if user_file:
-        path = Path(user_file).expanduser()
-        entries.update(_parse(_read_policy(path), f"policy file {path}"))
+        entries.update(_parse(Path(user_file).expanduser(), "policy file"))
     missing = [f"{s}.{e}" for s in STRATEGIES for e in EMOTIONS if (s, e) not in entries]
     if missing:
         raise PolicyError(f"bundled policy {BUNDLED_POLICY}: no entry for {', '.join(missing)}")
     return Policy(entries)
 
 
-def _read_policy(path: Path) -> dict[str, Any]:
-    return read_toml(path, "policy file", PolicyError)
+class _Steps(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps: tuple[Choice, ...] = Field(min_length=1)
 
 
-def _parse(data: dict[str, Any], origin: str) -> dict[tuple[str, str], tuple[Choice, ...]]:
-    entries: dict[tuple[str, str], tuple[Choice, ...]] = {}
-    for strategy, by_emotion in data.items():
-        if strategy not in STRATEGIES:
-            raise PolicyError(f"{origin}: unknown strategy {strategy!r} (expected one of: {', '.join(STRATEGIES)})")
-        if not isinstance(by_emotion, dict):
-            raise PolicyError(f"{origin}: {strategy} must be a table of emotions")
-        for emotion, entry in by_emotion.items():
-            if emotion not in EMOTIONS:
-                raise PolicyError(f"{origin}: {strategy}: unknown emotion {emotion!r} "
-                                  f"(expected one of: {', '.join(EMOTIONS)})")
-            entries[(strategy, emotion)] = _steps(entry, f"{origin}: {strategy}.{emotion}")
-    return entries
+# An entry is one choice or a table with only ``steps``; pydantic puts the form's tag third in an error's location.
+_FORMS = ("choice", "steps")
+_UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")  # from a model, from a dataclass
+_Entry = Annotated[Annotated[Choice, Tag("choice")] | Annotated[_Steps, Tag("steps")], Discriminator(
+    lambda entry: ("steps" if "steps" in entry else "choice") if isinstance(entry, dict) else None,
+    custom_error_type="entry", custom_error_message="must be a table with music and movies, or steps")]
+_PolicyFile = TypeAdapter(dict[Literal[STRATEGIES], dict[Literal[EMOTIONS], _Entry]])
 
 
-def _steps(entry: Any, where: str) -> tuple[Choice, ...]:
-    if not isinstance(entry, dict):
-        raise PolicyError(f"{where} must be a table with music and movies, or steps")
-    if "steps" in entry:
-        if set(entry) != {"steps"}:
-            raise PolicyError(f"{where}: steps cannot be mixed with other keys")
-        steps = entry["steps"]
-        if not isinstance(steps, list) or not steps:
-            raise PolicyError(f"{where}.steps must be a non-empty list of tables")
-        return tuple(_choice(step, f"{where}.steps[{index}]") for index, step in enumerate(steps))
-    return (_choice(entry, where),)
-
-
-def _choice(entry: Any, where: str) -> Choice:
-    if not isinstance(entry, dict):
-        raise PolicyError(f"{where} must be a table with music and movies")
-    unknown = set(entry) - {"music", "movies", "avoid_movies"}
-    if unknown:
-        raise PolicyError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected music, movies, avoid_movies)")
-    music, movies, avoid = entry.get("music"), entry.get("movies"), entry.get("avoid_movies", [])
-    if not isinstance(music, list) or not music or not all(isinstance(g, str) and g.strip() for g in music):
-        raise PolicyError(f"{where}.music must be a non-empty list of Spotify genre names")
-    if not isinstance(movies, list) or not movies or not all(type(g) is int for g in movies):
-        raise PolicyError(f"{where}.movies must be a non-empty list of TMDB genre ids")
-    if not isinstance(avoid, list) or not all(type(g) is int for g in avoid):
-        raise PolicyError(f"{where}.avoid_movies must be a list of TMDB genre ids")
-    for key, ids in (("movies", movies), ("avoid_movies", avoid)):
-        for genre_id in ids:
-            if genre_id not in TMDB_GENRES:
-                raise PolicyError(f"{where}.{key}: unknown TMDB genre id {genre_id}")
-    both = set(movies) & set(avoid)
-    if both:
-        raise PolicyError(f"{where}: genre id {min(both)} is in both movies and avoid_movies")
-    return Choice(music=tuple(g.strip().lower() for g in music), movies=tuple(movies), avoid_movies=tuple(avoid))
+def _parse(path: Path, kind: str) -> dict[tuple[str, str], tuple[Choice, ...]]:
+    try:
+        data = _PolicyFile.validate_python(read_toml(path, kind, PolicyError))
+    except ValidationError as error:
+        # A misspelt key also leaves the right one missing: name the misspelling.
+        first = min(error.errors(), key=lambda problem: problem["type"] not in _UNKNOWN_KEY)
+        where = [part for index, part in enumerate(first["loc"])
+                 if part != "[key]" and (index != 2 or part not in _FORMS)]
+        message = "unknown key" if first["type"] in _UNKNOWN_KEY else first["msg"]
+        raise PolicyError(f"{kind} {path}: {'.'.join(map(str, where))}: {message}") from None
+    return {(strategy, emotion): entry.steps if isinstance(entry, _Steps) else (entry,)
+            for strategy, by_emotion in data.items() for emotion, entry in by_emotion.items()}

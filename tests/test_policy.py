@@ -65,17 +65,25 @@ def test_a_user_file_replaces_only_the_entries_it_names(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('[match.sadd]\nmusic = ["jazz"]\nmovies = [18]\n', "unknown emotion 'sadd'"),
-    ('[cheer.sad]\nmusic = ["jazz"]\nmovies = [18]\n', "unknown strategy 'cheer'"),
+    ('[match.sadd]\nmusic = ["jazz"]\nmovies = [18]\n', "match.sadd: Input should be 'angry', 'disgust'"),
+    ('[cheer.sad]\nmusic = ["jazz"]\nmovies = [18]\n', "cheer: Input should be 'match', 'uplift' or 'calm'"),
     ('[match.sad]\nmusic = ["jazz"]\nmovies = [18, 12345]\n', "unknown TMDB genre id 12345"),
-    ('[match.sad]\nmusic = ["jazz"]\nmovies = [18]\navoid_movies = [999]\n', "avoid_movies: unknown TMDB genre id 999"),
+    ('[match.sad]\nmusic = ["jazz"]\nmovies = [18]\navoid_movies = [999]\n',
+     "match.sad.avoid_movies.0: unknown TMDB genre id 999"),
     ('[match.sad]\nmusic = ["jazz"]\nmovies = [18]\navoid_movies = [18]\n', "genre id 18 is in both"),
-    ('[match.sad]\nmusik = ["jazz"]\nmovies = [18]\n', "unknown key 'musik'"),
-    ('[match.sad]\nmusic = []\nmovies = [18]\n', "music must be a non-empty list"),
-    ('[match.sad]\nmusic = ["jazz"]\nmovies = ["drama"]\n', "movies must be a non-empty list of TMDB genre ids"),
-    ("[uplift.sad]\nsteps = []\n", "steps must be a non-empty list"),
+    ('[match.sad]\nmusik = ["jazz"]\nmovies = [18]\n', "match.sad.musik: unknown key"),
+    ('[match.sad]\nmusic = []\nmovies = [18]\n', "match.sad.music: Tuple should have at least 1 item"),
+    ('[match.sad]\nmusic = ["jazz"]\nmovies = ["drama"]\n', "match.sad.movies.0: Input should be a valid integer"),
+    ('[match.sad]\nmusic = ["jazz"]\nmovies = [true]\n', "match.sad.movies.0: Input should be a valid integer"),
+    ('[match.sad]\nmusic = [" "]\nmovies = [18]\n', "match.sad.music.0: String should have at least 1 character"),
+    ("[match.sad]\nmusic = ['r\"b']\nmovies = [18]\n",
+     "match.sad.music.0: Spotify searches genre:\"...\", so no double quotes"),
+    ("[match]\nsad = 3\n", "match.sad: must be a table with music and movies, or steps"),
+    ("[uplift.sad]\nsteps = []\n", "uplift.sad.steps: Tuple should have at least 1 item"),
     ('[uplift.sad]\nsteps = [{ music = ["jazz"], movies = [18, 7] }]\n',
-     "uplift.sad.steps[0].movies: unknown TMDB genre id 7"),
+     "uplift.sad.steps.0.movies.1: unknown TMDB genre id 7"),
+    ('[uplift.sad]\nmusic = ["jazz"]\nsteps = [{ music = ["jazz"], movies = [18] }]\n',
+     "uplift.sad.music: unknown key"),
     ("[match.sad\n", "is not valid TOML"),
 ])
 def test_policy_mistakes_are_one_line_naming_them(tmp_path: Path, text: str, message: str) -> None:
