@@ -72,6 +72,7 @@ class SpotifySettings(_Section):
     accounts_base: str
     redirect_uri: str
     market: str
+    play: bool
 
 
 class TmdbSettings(_Section):

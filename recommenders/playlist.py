@@ -9,26 +9,16 @@ from __future__ import annotations
 
 from typing import Callable, Sequence, TypeVar
 
-import spotipy
 from spotipy.oauth2 import SpotifyPKCE
 
 from config.errors import UserError
 from config.settings import SpotifySettings
 from recommenders.base import Track
-from recommenders.faults import Deadline, Failure, call_with_backoff
-from recommenders.spotify import describe, spotify_client
+from recommenders.faults import Deadline, call_with_backoff
+from recommenders.spotify import describe_post, spotify_client
 
 ITEMS_PER_CALL = 100  # the most /playlists/{id}/items accepts in one request
 T = TypeVar("T")
-
-
-def _describe_once(error: Exception) -> Failure:
-    """Only a 429 is known not to have been carried out; retrying a 5xx POST could create a
-    second playlist or add the tracks twice."""
-    failure = describe(error)
-    if failure.retryable and not (isinstance(error, spotipy.SpotifyException) and error.http_status == 429):
-        return Failure(failure.reason)
-    return failure
 
 
 def export_playlist(tracks: Sequence[Track], name: str, auth: SpotifyPKCE, settings: SpotifySettings, *,
@@ -49,7 +39,7 @@ def export_playlist(tracks: Sequence[Track], name: str, auth: SpotifyPKCE, setti
         def call(timeout_s: float) -> T:
             auth.requests_timeout = client.requests_timeout = timeout_s
             return request()
-        return call_with_backoff(call, deadline, _describe_once, "Spotify")
+        return call_with_backoff(call, deadline, describe_post, "Spotify")
 
     playlist = run(lambda: client.current_user_playlist_create(name, public=public, description=description))
     try:

@@ -81,6 +81,15 @@ def describe(error: Exception) -> Failure:
     return transport_reason(error) or Failure(f"unexpected error ({type(error).__name__})")
 
 
+def describe_post(error: Exception) -> Failure:
+    """``describe`` for a request that changes something: only a 429 is known not to have
+    been carried out; retrying a 5xx POST could create a second playlist or queue a song twice."""
+    failure = describe(error)
+    if failure.retryable and not (isinstance(error, spotipy.SpotifyException) and error.http_status == 429):
+        return Failure(failure.reason)
+    return failure
+
+
 class SpotifyMusic:
     """Tracks for the policy's genres from Spotify search (client credentials, no user login)."""
 

@@ -1,4 +1,5 @@
-"""The user's Spotify login (Authorization Code with PKCE), needed only to export playlists.
+"""The user's Spotify login (Authorization Code with PKCE), needed to export playlists and to
+queue suggestions on the user's device (`start --play`).
 
 PKCE needs the app's client id but not its secret. Spotify refuses ``localhost`` redirects,
 so the redirect is a loopback IP such as ``http://127.0.0.1:8888/callback``, where spotipy
@@ -14,19 +15,25 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 import platformdirs
 from spotipy import SpotifyException
 from spotipy.cache_handler import CacheHandler
-from spotipy.oauth2 import SpotifyPKCE
+from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 
 from config.errors import UserError
 from config.settings import SpotifySettings
 from recommenders.faults import register_secret, scrub
 from recommenders.spotify import accounts_url, describe, spotify_client
 
-SCOPES = "playlist-modify-private playlist-modify-public"
+PLAYLIST_SCOPES = "playlist-modify-private playlist-modify-public"
+PLAYBACK_SCOPES = "user-modify-playback-state user-read-playback-state"
+# A login asks for everything; a command checks only what it needs, so a login made before
+# playback existed still exports playlists.
+SCOPES = f"{PLAYLIST_SCOPES} {PLAYBACK_SCOPES}"
+PERMISSIONS = {"playlist": PLAYLIST_SCOPES, "playback": PLAYBACK_SCOPES}
 
 
 def token_file() -> Path:
@@ -70,15 +77,25 @@ def require_client_id() -> str:
     return client_id
 
 
-def user_auth(settings: SpotifySettings, timeout_s: float, *, open_browser: bool = True) -> SpotifyPKCE:
-    """The PKCE auth manager on the configured accounts service, caching in ``token_file()``."""
+class SavedLogin(SpotifyPKCE):
+    """The auth manager of a command that runs on a saved login: where spotipy would ask for
+    a new one (the token file vanished mid-session) it fails instead of waiting on stdin."""
+
+    def get_authorization_code(self, response: str | None = None) -> str:
+        raise SpotifyOauthError("the saved login is gone; run `assistant auth spotify`")
+
+
+def user_auth(settings: SpotifySettings, timeout_s: float, *, open_browser: bool = True,
+              scope: str = SCOPES) -> SpotifyPKCE:
+    """The PKCE auth manager on the configured accounts service, caching in ``token_file()``;
+    ``scope`` is what a cached token must grant to be used."""
     redirect = urlparse(settings.redirect_uri)
     if redirect.hostname == "localhost":
         raise UserError(f"spotify.redirect_uri {settings.redirect_uri}: Spotify refuses localhost; "
                         "use a loopback IP such as http://127.0.0.1:8888/callback")
-    auth = SpotifyPKCE(client_id=require_client_id(), redirect_uri=settings.redirect_uri, scope=SCOPES,
-                       cache_handler=PrivateTokenFile(token_file()), requests_timeout=timeout_s,
-                       open_browser=open_browser)
+    kind = SpotifyPKCE if open_browser else SavedLogin
+    auth = kind(client_id=require_client_id(), redirect_uri=settings.redirect_uri, scope=scope,
+                cache_handler=PrivateTokenFile(token_file()), requests_timeout=timeout_s, open_browser=open_browser)
     auth.OAUTH_AUTHORIZE_URL = accounts_url(settings, "authorize")
     auth.OAUTH_TOKEN_URL = accounts_url(settings, "api/token")
     return auth
@@ -104,10 +121,12 @@ def login(settings: SpotifySettings, timeout_s: float) -> str:
     return str(profile.get("display_name") or profile.get("id") or "unknown user")
 
 
-def logged_in_auth(settings: SpotifySettings, timeout_s: float) -> SpotifyPKCE:
-    """The auth manager for a user who already logged in; never starts an interactive login
-    (which would wait for a browser), so a command can fail fast instead."""
-    auth = user_auth(settings, timeout_s, open_browser=False)
+def logged_in_auth(settings: SpotifySettings, timeout_s: float,
+                   need: Literal["playlist", "playback"] = "playlist") -> SpotifyPKCE:
+    """The auth manager for a user who already logged in with the ``need`` permissions
+    ("playlist" or "playback"); never starts an interactive login (which would wait for a
+    browser), so a command can fail fast instead."""
+    auth = user_auth(settings, timeout_s, open_browser=False, scope=PERMISSIONS[need])
     token = auth.cache_handler.get_cached_token()
     if not token or not token.get("refresh_token"):
         raise UserError("not logged in to Spotify: run `assistant auth spotify` first")
@@ -117,7 +136,7 @@ def logged_in_auth(settings: SpotifySettings, timeout_s: float) -> SpotifyPKCE:
         raise UserError(f"cannot renew the saved Spotify login ({scrub(describe(error).reason)}); "
                         "try again, or run `assistant auth spotify`") from None
     if valid is None:
-        raise UserError("the saved Spotify login lacks playlist permissions: run `assistant auth spotify` again")
+        raise UserError(f"the saved Spotify login lacks {need} permissions: run `assistant auth spotify` again")
     return auth
 
 

@@ -2,7 +2,8 @@
 tmdbsimple clients against it.
 
 It speaks the real paths, JSON shapes and error bodies (Spotify accounts /api/token and
-/authorize, Web API /v1/search, /v1/me, /v1/me/playlists, /v1/playlists/{id}/items; TMDB
+/authorize, Web API /v1/search, /v1/me, /v1/me/playlists, /v1/playlists/{id}/items, /v1/me/player/devices and
+/v1/me/player/queue; TMDB
 /3/discover/movie and /3/genre/movie/list) and can be told to misbehave on a path: any
 status with any headers (401, 403, 404, 429 + Retry-After, 5xx), a body that is not JSON,
 or an answer slower than the client's timeout. Its data is made up for the tests: the
@@ -32,7 +33,7 @@ TMDB_TOKEN = "test-tmdb-read-token-eyJhbGciOiJIUzI1NiJ9"
 AUTH_CODE = "test-authorization-code"
 USER_TOKEN = "test-user-access-token"
 REFRESH_TOKEN = "test-user-refresh-token"
-SCOPES = "playlist-modify-private playlist-modify-public"
+SCOPES = "playlist-modify-private playlist-modify-public user-modify-playback-state user-read-playback-state"
 TRACKS_PER_GENRE = 25
 ENGLISH_GENRES = {28: "Action", 12: "Adventure", 16: "Animation", 35: "Comedy", 80: "Crime", 99: "Documentary",
                   18: "Drama", 10751: "Family", 14: "Fantasy", 36: "History", 27: "Horror", 10402: "Music",
@@ -71,6 +72,14 @@ class FakeApis:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
         self.playlists: dict[str, dict[str, Any]] = {}
+        # The user's Spotify Connect devices, as /me/player/devices lists them; the active one
+        # takes queued tracks. Set is_active False on all for "no active device".
+        self.devices: list[dict[str, Any]] = [
+            {"id": "phone0001", "is_active": False, "is_private_session": False, "is_restricted": False,
+             "name": "Test Phone", "type": "Smartphone", "volume_percent": 80, "supports_volume": True},
+            {"id": "laptop0001", "is_active": True, "is_private_session": False, "is_restricted": False,
+             "name": "Test Laptop", "type": "Computer", "volume_percent": 50, "supports_volume": True}]
+        self.queued: list[tuple[str, str]] = []  # (device id, track URI), in the order they came
         self._faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -161,7 +170,7 @@ def _handler(apis: FakeApis) -> type[BaseHTTPRequestHandler]:
                     payload = json.dumps(_error_body(url.path, fault.status)).encode()
                 return self._send(fault.status, payload, fault.headers)
             status, data, headers = _route(apis, method, url.path, query, dict(self.headers), body)
-            if status in (301, 302, 303):
+            if status in (204, 301, 302, 303):
                 return self._send(status, b"", headers)
             self._send(status, json.dumps(data).encode(), headers)
 
@@ -189,6 +198,10 @@ def _error_body(path: str, status: int) -> dict:
         return {"success": False, "status_code": code, "status_message": message}
     if path == "/api/token":
         return {"error": "invalid_client", "error_description": "Invalid client"}
+    if path.startswith("/v1/me/player") and status in (403, 404):  # what the player API says for these
+        message, reason = {403: ("Player command failed: Premium required", "PREMIUM_REQUIRED"),
+                           404: ("Player command failed: No active device found", "NO_ACTIVE_DEVICE")}[status]
+        return {"error": {"status": status, "message": message, "reason": reason}}
     return {"error": {"status": status, "message": {401: "Invalid access token", 403: "Forbidden",
                                                     404: "Service not found", 429: "API rate limit exceeded"}
                       .get(status, "Server error")}}
@@ -255,6 +268,17 @@ def _spotify(apis: FakeApis, method: str, path: str, query: dict[str, str], toke
             return 400, {"error": {"status": 400, "message": "You can add a maximum of 100 tracks per request."}}, {}
         apis.playlists[match.group(1)]["items"].extend(uris)
         return 201, {"snapshot_id": f"snapshot{len(apis.playlists[match.group(1)]['items'])}"}, {}
+    if path == "/me/player/devices" and method == "GET" and user_only:
+        return 200, {"devices": apis.devices}, {}
+    if path == "/me/player/queue" and method == "POST" and user_only:
+        active = [d["id"] for d in apis.devices if d["is_active"]]
+        device = query.get("device_id") or (active[0] if active else None)
+        if device not in active:
+            return 404, _error_body("/v1" + path, 404), {}
+        if not query.get("uri", "").startswith("spotify:track:"):
+            return 400, {"error": {"status": 400, "message": "Invalid base62 id"}}, {}
+        apis.queued.append((device, query["uri"]))
+        return 204, None, {}
     if not user_only and (path.startswith("/me") or path.startswith("/playlists")):
         return 401, {"error": {"status": 401, "message": "This request requires user authentication."}}, {}
     return 404, _error_body(path, 404), {}  # including the pre-2026 /users/{id}/playlists and /tracks

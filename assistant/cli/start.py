@@ -21,6 +21,8 @@ from config.errors import UserError
 if TYPE_CHECKING:
     from assistant.session.loop import SessionStatus, SessionSummary
     from assistant.ui.overlay import Overlay
+    from config.settings import Settings
+    from recommenders.playback import Player
 
 
 def start(
@@ -42,6 +44,9 @@ def start(
     profile: Optional[str] = options.profile_option(
         "Correct the model for this person's resting face (`assistant calibrate --profile NAME`). "
         "Default: the recognizer.calibration setting."),
+    play: bool = typer.Option(False, "--play", help="Add each round's Spotify tracks to the queue of your active "
+                                                    "Spotify device (Premium; `assistant auth spotify` first). "
+                                                    "Default: the spotify.play setting."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout at the end."),
     realtime: bool = typer.Option(False, "--realtime", help="Play a video file or image folder at its own pace, "
                                                             "dropping frames when behind, as a camera would. "
@@ -77,6 +82,7 @@ def start(
     if duration is not None and duration <= 0:
         raise UserError(f"--duration must be more than 0 seconds, not {duration:g}")
     settings = effective_settings(state.settings(), strategy=strategy, offline=offline, no_learning=no_learning)
+    settings, player = _playback(settings, play)
     path = db_path(db)
     calibration, ignored = session_calibration(settings, path, read_manifest(weights_file(settings)),
                                                None if profile is None else check_name(profile))
@@ -91,7 +97,7 @@ def start(
         overlay = None if headless else _open_overlay(keys)
         if overlay is not None:
             stack.callback(overlay.close)
-        pipeline, rounds = prepare(settings, taste)
+        pipeline, rounds = prepare(settings, taste, player)
         stack.callback(pipeline.close)
         pipeline.calibration = calibration
         stop = Stop()
@@ -117,6 +123,25 @@ def start(
         print_json(summary.to_json())
     else:
         _print_summary(summary)
+
+
+def _playback(settings: Settings, play: bool) -> tuple[Settings, Player | None]:
+    """The player for --play (or the spotify.play setting), checked before anything is
+    loaded or recorded: a missing login is an error now, not a note in every round. The
+    settings returned say whether this session plays, as its row records them."""
+    from recommenders.playback import Player
+    from recommenders.spotify_auth import logged_in_auth
+
+    if play and settings.recommend.offline:
+        raise UserError("--play needs Spotify, and this session is offline (--offline or recommend.offline)")
+    wanted = play or settings.spotify.play
+    if wanted and settings.recommend.offline:
+        print_note("spotify.play is on but the session is offline: nothing is queued on Spotify")
+    if not wanted or settings.recommend.offline:
+        return settings.model_copy(update={"spotify": settings.spotify.model_copy(update={"play": False})}), None
+    budget = settings.recommend.budget_s
+    player = Player(logged_in_auth(settings.spotify, budget, need="playback"), settings.spotify, budget)
+    return settings.model_copy(update={"spotify": settings.spotify.model_copy(update={"play": True})}), player
 
 
 def _make_frames_folder(folder: Path) -> None:

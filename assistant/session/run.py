@@ -21,6 +21,7 @@ from assistant.storage.recorder import SessionRecorder
 from assistant.tracker import MoodTracker
 from config.settings import Settings
 from recognizer.pipeline import EmotionPipeline
+from recommenders.playback import Player
 from recommenders.service import Recommendations
 from recommenders.taste import Taste
 
@@ -33,8 +34,10 @@ def effective_settings(settings: Settings, *, strategy: str | None, offline: boo
     return settings.model_copy(update={"session": session, "recommend": recommend})
 
 
-def prepare(settings: Settings, taste: Taste | None = None) -> tuple[EmotionPipeline, SuggestionRounds]:
-    """Load the recognizer and start the suggestion worker, its rounds steered by ``taste`` if given."""
+def prepare(settings: Settings, taste: Taste | None = None,
+            player: Player | None = None) -> tuple[EmotionPipeline, SuggestionRounds]:
+    """Load the recognizer and start the suggestion worker, its rounds steered by ``taste``
+    and queued on Spotify by ``player`` if given."""
     # One intra-op thread: a frame holds one 48x48 face, too little work to share between
     # cores, and the decoder, the face detector and the camera thread need the other core.
     # With two threads a busy machine made the classifier's p95 ~200 ms instead of ~2.5 ms.
@@ -43,7 +46,7 @@ def prepare(settings: Settings, taste: Taste | None = None) -> tuple[EmotionPipe
     service = Recommendations(settings, offline=settings.recommend.offline, taste=taste)
     rounds = SuggestionRounds(service, strategy=settings.session.strategy, limit=settings.session.suggestion_limit,
                               interval_s=settings.session.suggestion_interval_s,
-                              final_wait_s=settings.recommend.budget_s)
+                              final_wait_s=settings.recommend.budget_s * (2 if player else 1), player=player)
     return pipeline, rounds
 
 

@@ -9,6 +9,7 @@ worker alone keeps what was already suggested, so no song or film repeats in a s
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant.storage.recorder import SuggestionRecord
 from recommenders.catalog import OfflineMusic
+from recommenders.playback import Player
 from recommenders.service import Recommendations, Suggestions
 from recommenders.taste import Verdict
 
@@ -55,10 +57,12 @@ class SuggestionRounds:
     """
 
     def __init__(self, service: Recommendations, *, strategy: str, limit: int, interval_s: float,
-                 final_wait_s: float = 2.0) -> None:
-        """``final_wait_s``: how long the end of a session waits for its last round (the API budget)."""
+                 final_wait_s: float = 2.0, player: Player | None = None) -> None:
+        """``final_wait_s``: how long the end of a session waits for its last round (the API
+        budget, twice when playing). ``player``: queue each round's tracks on the person's
+        Spotify device, here in the worker, so the frame loop never waits for it."""
         self.strategy, self.limit, self.interval_s, self.final_wait_s = strategy, limit, interval_s, final_wait_s
-        self._service = service
+        self._service, self._player = service, player
         self._requests: queue.SimpleQueue[tuple[float, str, int] | None] = queue.SimpleQueue()
         self._answers: queue.SimpleQueue[Round | BaseException] = queue.SimpleQueue()
         self._seen: set[str] = set()  # touched by the worker only
@@ -149,4 +153,6 @@ class SuggestionRounds:
                 self._answers.put(error)
                 continue
             self._seen |= suggestions.keys()
+            if self._player is not None and (note := self._player.queue(suggestions.music)) is not None:
+                suggestions = dataclasses.replace(suggestions, notes=(*suggestions.notes, note))
             self._answers.put(Round(t, suggestions))
