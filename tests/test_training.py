@@ -83,7 +83,10 @@ def test_resume_from_a_broken_checkpoint_is_a_one_line_error(folder_dataset: Pat
 def test_ctrl_c_saves_a_checkpoint_that_resumes(folder_dataset: Path, tmp_path: Path) -> None:
     command = ASSISTANT + ["train", "--data", str(folder_dataset), "--epochs", "50", "--batch-size", "8",
                            "--out", str(tmp_path)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # As from a terminal: a suite started in the background (`make test &`) ignores SIGINT, and
+    # Python then leaves it ignored in its children, as `nohup assistant train &` should.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (tmp_path / "metrics.csv").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
