@@ -2,20 +2,23 @@
 
 SQLite does the counting. Every sample stores the time it stands for (`dt`), so time per
 mood is a SUM over the covering index `ix_mood_samples_report`, and a session of a million
-frames is read without a million rows ever reaching Python. Mood changes and suggestions
-are few and are read as rows. Times shown as days and hours are the reader's local time.
+frames is read without a million rows ever reaching Python: those sums, and the mood changes
+read with them, stay hand-written SQL (the fast path `assistant bench report` times). Sessions
+and suggestions are read as SQLModel rows. Times shown as days and hours are the reader's local time.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import Connection, Engine
+from sqlmodel import Session, func, select
 
+from assistant.storage.models import SessionRow, SuggestionRow
 from config.errors import UserError
 from recognizer.classes import EMOTIONS
 
@@ -91,21 +94,6 @@ class Stretch:
 
 
 @dataclass(frozen=True)
-class Suggested:
-    session_id: int
-    t: float
-    kind: str
-    title: str
-    artist: str | None
-    year: int | None
-    mood: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        detail = {"artist": self.artist} if self.kind == "music" else {"year": self.year}
-        return {"kind": self.kind, "title": self.title, **detail, "mood": self.mood, "t": _s(self.t)}
-
-
-@dataclass(frozen=True)
 class SessionSummary:
     """One line of `history`."""
 
@@ -132,7 +120,7 @@ class Figures:
     totals: Totals
     changes: int
     longest_steady_s: float
-    suggestions: list[Suggested]
+    suggestions: list[SuggestionRow]
 
     def to_json(self) -> dict[str, Any]:
         return {"duration_s": _s(self.totals.duration_s),
@@ -151,7 +139,7 @@ class SessionReport:
     def to_json(self) -> dict[str, Any]:
         return {"session_id": self.session_id, "start": iso(self.start), **self.figures.to_json(),
                 "timeline": [{"t": _s(s.start), "mood": s.mood} for s in self.timeline],
-                "suggestions": [s.to_json() for s in self.figures.suggestions]}
+                "suggestions": [_suggestion_json(s) for s in self.figures.suggestions]}
 
 
 @dataclass(frozen=True)
@@ -176,7 +164,7 @@ class PeriodReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"since": iso(self.since), "sessions": self.session_ids, **self.figures.to_json(),
-                "suggestions": [{"session_id": s.session_id, **s.to_json()} for s in self.figures.suggestions],
+                "suggestions": [{"session_id": s.session_id, **_suggestion_json(s)} for s in self.figures.suggestions],
                 "by_day": [b.to_json("day") for b in self.by_day], "by_hour": [b.to_json("hour") for b in self.by_hour]}
 
 
@@ -188,14 +176,32 @@ def _share(fraction: float) -> float:
     return round(fraction, 4)
 
 
+def _suggestion_json(s: SuggestionRow) -> dict[str, Any]:
+    detail = {"artist": s.artist} if s.kind == "music" else {"year": s.year}
+    return {"kind": s.kind, "title": s.title, **detail, "mood": s.mood, "t": _s(s.t)}
+
+
 def _ids(ids: Iterable[int]) -> dict[str, str]:
     """Session ids as one JSON parameter, so a period of any length is one query."""
     return {"ids": json.dumps(list(ids))}
 
 
-def _check_not_empty(conn: Connection) -> None:
-    if conn.exec_driver_sql("SELECT 1 FROM sessions LIMIT 1").first() is None:
+def _among(column: Any, ids: Iterable[int]) -> Any:
+    """``column IN ids`` for a model query, the ids as one JSON parameter as `_ids` sends them."""
+    return column.in_(select(func.json_each(json.dumps(list(ids))).table_valued("value").c.value))
+
+
+def _check_not_empty(db: Session) -> None:
+    if db.exec(select(SessionRow.id).limit(1)).first() is None:
         raise ReportError("no sessions recorded in this database yet; `assistant start` records one")
+
+
+def _session(db: Session, session_id: int) -> SessionRow:
+    _check_not_empty(db)
+    session = db.get(SessionRow, session_id)
+    if session is None:
+        raise ReportError(f"no session {session_id}; `assistant history` lists the sessions")
+    return session
 
 
 def _totals(conn: Connection, ids: list[int]) -> dict[int, tuple[Totals, float, float]]:
@@ -245,48 +251,39 @@ def _longest_steady(timeline: list[Stretch]) -> float:
     return max((s.seconds for s in timeline if s.mood is not None), default=0.0)
 
 
-def _suggestions(conn: Connection, ids: list[int]) -> list[Suggested]:
-    rows = conn.exec_driver_sql(
-        f"SELECT session_id, t, kind, title, artist, year, mood FROM suggestions WHERE session_id {_IN} "
-        "ORDER BY session_id, t, id", _ids(ids))
-    return [Suggested(*row) for row in rows]
+def _suggestions(db: Session, ids: list[int]) -> list[SuggestionRow]:
+    return list(db.exec(select(SuggestionRow).where(_among(SuggestionRow.session_id, ids))
+                        .order_by(SuggestionRow.session_id, SuggestionRow.t, SuggestionRow.id)))
 
 
 def history(engine: Engine, *, limit: int | None = None, since: float | None = None) -> list[SessionSummary]:
     """Sessions newest first, at most ``limit``, started at or after ``since`` (unix seconds)."""
-    with engine.connect() as conn:
-        _check_not_empty(conn)
-        sessions = conn.exec_driver_sql(
-            "SELECT id, started_at FROM sessions WHERE started_at >= :since ORDER BY started_at DESC, id DESC LIMIT :limit",
-            {"since": since if since is not None else float("-inf"), "limit": limit if limit is not None else -1}).all()
-        ids = [session_id for session_id, _ in sessions]
-        totals = _totals(conn, ids)
-        changes = _changes(conn, ids)
-        counts = dict(conn.exec_driver_sql(
-            f"SELECT session_id, COUNT(*) FROM suggestions WHERE session_id {_IN} GROUP BY session_id", _ids(ids)).all())
-    return [SessionSummary(i, start, totals[i][0], _change_count(changes[i]), counts.get(i, 0)) for i, start in sessions]
+    with Session(engine) as db:
+        _check_not_empty(db)
+        query = select(SessionRow).order_by(SessionRow.started_at.desc(), SessionRow.id.desc()).limit(limit)
+        sessions = db.exec(query if since is None else query.where(SessionRow.started_at >= since)).all()
+        ids = [session.id for session in sessions]
+        totals = _totals(db.connection(), ids)
+        changes = _changes(db.connection(), ids)
+        counts = dict(db.exec(select(SuggestionRow.session_id, func.count()).where(_among(SuggestionRow.session_id, ids))
+                              .group_by(SuggestionRow.session_id)).all())
+    return [SessionSummary(s.id, s.started_at, totals[s.id][0], _change_count(changes[s.id]), counts.get(s.id, 0))
+            for s in sessions]
 
 
 def last_session_id(engine: Engine) -> int:
-    with engine.connect() as conn:
-        _check_not_empty(conn)
-        return conn.exec_driver_sql("SELECT id FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1").scalar_one()
-
-
-def _session_start(conn: Connection, session_id: int) -> float:
-    _check_not_empty(conn)
-    start = conn.exec_driver_sql("SELECT started_at FROM sessions WHERE id = ?", (session_id,)).scalar()
-    if start is None:
-        raise ReportError(f"no session {session_id}; `assistant history` lists the sessions")
-    return start
+    with Session(engine) as db:
+        _check_not_empty(db)
+        return db.exec(select(SessionRow.id).order_by(SessionRow.started_at.desc(), SessionRow.id.desc()).limit(1)).one()
 
 
 def session_report(engine: Engine, session_id: int) -> SessionReport:
-    with engine.connect() as conn:
-        start = _session_start(conn, session_id)
+    with Session(engine) as db:
+        start = _session(db, session_id).started_at
+        conn = db.connection()
         totals, first, last = _totals(conn, [session_id])[session_id]
         changes = _changes(conn, [session_id])[session_id]
-        suggestions = _suggestions(conn, [session_id])
+        suggestions = _suggestions(db, [session_id])
     timeline = _timeline(first, last, changes)
     figures = Figures(totals, _change_count(changes), _longest_steady(timeline), suggestions)
     return SessionReport(session_id, start, figures, timeline)
@@ -294,15 +291,16 @@ def session_report(engine: Engine, session_id: int) -> SessionReport:
 
 def period_report(engine: Engine, since: float) -> PeriodReport:
     """All sessions started at or after ``since``, with face time by local day and by hour of day."""
-    with engine.connect() as conn:
-        _check_not_empty(conn)
-        ids = list(conn.exec_driver_sql("SELECT id FROM sessions WHERE started_at >= ? ORDER BY started_at, id",
-                                        (since,)).scalars())
+    with Session(engine) as db:
+        _check_not_empty(db)
+        ids = list(db.exec(select(SessionRow.id).where(SessionRow.started_at >= since)
+                           .order_by(SessionRow.started_at, SessionRow.id)))
         if not ids:
             raise ReportError(f"no sessions since {iso(since)}")
+        conn = db.connection()
         per_session = _totals(conn, ids)
         changes = _changes(conn, ids)
-        suggestions = _suggestions(conn, ids)
+        suggestions = _suggestions(db, ids)
         # A sample's place in the day is its session's first wall-clock time plus the
         # sample's source time: a camera's source time runs with the clock, and a video
         # analysed faster than it plays spreads its face time over the time it covers
@@ -349,9 +347,7 @@ class ExportItem:
 
 def export_items(engine: Engine, session_id: int) -> tuple[float, list[ExportItem]]:
     """The session's start and every suggestion it made, in order; an unknown id is an error."""
-    with engine.connect() as conn:
-        start = _session_start(conn, session_id)
-        rows = conn.exec_driver_sql(
-            "SELECT kind, title, artist, year, genre, uri, tmdb_id, source, mood, strategy, t FROM suggestions "
-            "WHERE session_id = ? ORDER BY t, id", (session_id,))
-        return start, [ExportItem(*row) for row in rows]
+    with Session(engine) as db:
+        start = _session(db, session_id).started_at
+        return start, [ExportItem(**{f.name: getattr(row, f.name) for f in fields(ExportItem)})
+                       for row in _suggestions(db, [session_id])]

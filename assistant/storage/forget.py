@@ -18,7 +18,8 @@ from sqlmodel import Session, func, select
 
 from assistant.storage.database import StorageError
 from assistant.storage.lock import DatabaseLock
-from assistant.storage.models import ProfileRow, RatingRow, TasteGenreRow, TasteItemRow
+from assistant.storage.models import (ProfileRow, RatingRow, SampleRow, SessionRow, SuggestionRow, TasteGenreRow,
+                                      TasteItemRow)
 
 #: What a person taught the assistant about themselves, beyond any one session: the learned
 #: taste and the calibration profiles. Kept when single sessions are forgotten, gone with `forget --all`.
@@ -46,16 +47,11 @@ class Forgettable:
 def describe(engine: Engine, session_ids: list[int] | None) -> Forgettable:
     """Those sessions (None: all, with the learned taste and every calibration profile) and their
     row counts; an id that does not exist is an error."""
-    with engine.connect() as conn:
-        existing = list(conn.exec_driver_sql("SELECT id FROM sessions ORDER BY id").scalars())
-        chosen = existing if session_ids is None else session_ids
-        ids = json.dumps(chosen)
-        samples, suggestions = (
-            conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table} WHERE session_id IN (SELECT value FROM json_each(?))",
-                                 (ids,)).scalar_one()
-            for table in ("mood_samples", "suggestions"))
     with Session(engine) as db:
-        ratings = db.exec(select(func.count()).where(RatingRow.session_id.in_(chosen))).one()
+        existing = list(db.exec(select(SessionRow.id).order_by(SessionRow.id)))
+        chosen = existing if session_ids is None else session_ids
+        samples, suggestions, ratings = (db.exec(select(func.count()).where(model.session_id.in_(chosen))).one()
+                                         for model in (SampleRow, SuggestionRow, RatingRow))
         taste, profiles = (0, 0) if session_ids is not None else (
             sum(db.exec(select(func.count()).select_from(model)).one() for model in (TasteGenreRow, TasteItemRow)),
             db.exec(select(func.count()).select_from(ProfileRow)).one())

@@ -4,6 +4,10 @@ Each frame only appends a tuple to a list; the caller's loop calls `maybe_flush(
 rows go to SQLite in one transaction about twice a second (`FLUSH_INTERVAL_S`). WAL with
 synchronous=NORMAL keeps every committed transaction when the process is killed, so a
 SIGKILL costs at most what was buffered since the last flush and never the file's integrity.
+
+The session row, the suggestions and the ratings are written as SQLModel rows. Mood samples
+(one per frame) and mood changes are hand-written executemany: `assistant bench report`
+records a million of them, and building a model object per frame would cost that target.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, update
 
 from assistant.storage import ratings
 from assistant.storage.database import StorageError, open_engine, storage_error
 from assistant.storage.lock import DatabaseLock
+from assistant.storage.models import SessionRow, SuggestionRow
 from recognizer.classes import EMOTIONS
 from recommenders.taste import VERDICTS, Verdict
 
@@ -37,10 +42,6 @@ _SAMPLE_INSERT = (
     f"VALUES ({', '.join('?' * (len(EMOTIONS) + 6))})"
 )
 _CHANGE_INSERT = "INSERT INTO mood_changes (session_id, t, mood) VALUES (?, ?, ?)"
-_SUGGESTION_INSERT = (
-    "INSERT INTO suggestions (session_id, t, kind, title, artist, year, genre, uri, tmdb_id, source, mood, strategy) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class SessionRecorder:
         self._engine, self._conn, self._lock = engine, conn, lock
         self._samples: list[tuple] = []
         self._changes: list[tuple] = []
-        self._suggestions: list[tuple] = []
+        self._suggestions: list[dict[str, Any]] = []  # SuggestionRow fields; a new row is made at each try
         self._suggestion_ids: list[int] = []  # row ids of the suggestions flushed, in the order they were added
         self._ratings: list[tuple[int, Verdict, float]] = []
         self._last_t: float | None = None
@@ -112,10 +113,11 @@ class SessionRecorder:
         conn: Connection | None = None
         try:
             conn = engine.connect().execution_options(immediate=True)
-            with conn.begin():
-                result = conn.exec_driver_sql(
-                    "INSERT INTO sessions (started_at, source, settings) VALUES (?, ?, ?)", (time.time(), source, settings_json)
-                )
+            with conn.begin(), Session(bind=conn) as db:
+                row = SessionRow(started_at=time.time(), source=source, settings=settings_json)
+                db.add(row)
+                db.flush()
+                session_id = row.id
         except BaseException as error:
             if conn is not None:
                 conn.close()
@@ -124,7 +126,7 @@ class SessionRecorder:
             if isinstance(error, (sqlite3.Error, DBAPIError)):
                 raise storage_error(db_path, error) from None
             raise
-        return cls(db_path, engine, conn, lock, int(result.lastrowid))
+        return cls(db_path, engine, conn, lock, session_id)
 
     def add_sample(self, t: float, wall_time: float, probabilities: Sequence[float] | None, mood: str | None) -> None:
         """One frame: ``t`` on the source's timeline, ``wall_time`` unix seconds, None for no face."""
@@ -150,8 +152,9 @@ class SessionRecorder:
         first = len(self._suggestion_ids) + len(self._suggestions)
         for item in items:
             r = SuggestionRecord.of(item)
-            self._suggestions.append((self.session_id, t, r.kind, r.title, r.artist, r.year, r.genre, r.uri, r.tmdb_id,
-                                      r.source, _checked(mood), strategy))
+            self._suggestions.append(dict(session_id=self.session_id, t=t, kind=r.kind, title=r.title, artist=r.artist,
+                                          year=r.year, genre=r.genre, uri=r.uri, tmdb_id=r.tmdb_id, source=r.source,
+                                          mood=_checked(mood), strategy=strategy))
         return list(range(first, len(self._suggestion_ids) + len(self._suggestions)))
 
     def add_rating(self, handle: int, verdict: Verdict) -> None:
@@ -188,16 +191,19 @@ class SessionRecorder:
         if not (self._samples or self._changes or self._suggestions or self._ratings):
             return
         try:
-            with self._conn.begin():
+            with self._conn.begin(), Session(bind=self._conn) as db:
                 for statement, rows in ((_SAMPLE_INSERT, self._samples), (_CHANGE_INSERT, self._changes)):
                     if rows:
                         self._conn.exec_driver_sql(statement, rows)
-                # One at a time: a rating needs its suggestion's row id, which executemany does not give.
-                ids = [*self._suggestion_ids,
-                       *(self._conn.exec_driver_sql(_SUGGESTION_INSERT, row).lastrowid for row in self._suggestions)]
+                # New objects at every try: a failed flush must not leave rows the session thinks are written.
+                suggestions = [SuggestionRow(**fields) for fields in self._suggestions]
+                db.add_all(suggestions)
+                # A rating needs its suggestion's row id: SQLAlchemy inserts them one at a time with RETURNING,
+                # as SQLite does not promise the order of a multi-row RETURNING.
+                db.flush()
+                ids = [*self._suggestion_ids, *(row.id for row in suggestions)]
                 if self._ratings:
-                    with Session(bind=self._conn) as db:
-                        ratings.record(db, [(ids[handle], verdict, at) for handle, verdict, at in self._ratings])
+                    ratings.record(db, [(ids[handle], verdict, at) for handle, verdict, at in self._ratings])
         except (sqlite3.Error, DBAPIError) as error:
             raise storage_error(self.path, error) from None
         self._suggestion_ids = ids
@@ -218,8 +224,8 @@ class SessionRecorder:
                         raise StorageError(f"{error}; {len(self._samples)} frames of this session were not saved") from None
                     time.sleep(CLOSE_RETRY_S)
             with self._conn.begin():
-                self._conn.exec_driver_sql("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ?",
-                                           (time.time(), end_reason, self.session_id))
+                self._conn.execute(update(SessionRow).where(SessionRow.id == self.session_id)
+                                   .values(ended_at=time.time(), end_reason=end_reason))
         except (sqlite3.Error, DBAPIError) as error:
             raise storage_error(self.path, error) from None
         finally:
