@@ -18,7 +18,7 @@ from recognizer.calibration import (AUTO_MIN_FRAMES, MAX_SPREAD, Baseline, Calib
                                     log_probabilities, neutral_reference, refusal)
 from recognizer.classes import EMOTIONS
 from recognizer.weights import BUNDLED_WEIGHTS, read_manifest
-from tests_support import needs_shared
+from tests_support import needs_shared, only_line
 
 runner = CliRunner()
 REFERENCE = neutral_reference(read_manifest(BUNDLED_WEIGHTS))
@@ -37,11 +37,6 @@ def leading(p: np.ndarray) -> str:
 def invoke(*args: str):
     return runner.invoke(app, list(args))
 
-
-def only_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 def photo_folder(tmp_path: Path, *names: str) -> Path:

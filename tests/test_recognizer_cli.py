@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from tests_support import needs_shared
+from tests_support import needs_shared, only_line
 
 runner = CliRunner()
 
@@ -14,11 +14,6 @@ runner = CliRunner()
 def invoke(*args: str):
     return runner.invoke(app, list(args))
 
-
-def _only_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 def test_every_command_has_help() -> None:
@@ -62,7 +57,7 @@ def test_predict_unreadable_image_is_one_line_and_nonzero(tmp_path: Path) -> Non
     bad.write_bytes(b"\x00garbage")
     result = invoke("predict", str(bad))
     assert result.exit_code == 1
-    assert "not a readable image" in _only_line(result.stderr)
+    assert "not a readable image" in only_line(result.stderr)
 
 
 def test_corrupt_weights_file_is_one_line(tmp_path: Path, trained_run: Path) -> None:
@@ -71,7 +66,7 @@ def test_corrupt_weights_file_is_one_line(tmp_path: Path, trained_run: Path) -> 
     (tmp_path / "w.safetensors").write_bytes(b"0" * 100)
     result = invoke("predict", str(needs_shared("images", "one_face.jpg")), "--weights", str(tmp_path / "w.safetensors"))
     assert result.exit_code == 1
-    assert "corrupt" in _only_line(result.stderr)
+    assert "corrupt" in only_line(result.stderr)
 
 
 def test_evaluate_json_on_generated_faces(precision: str, folder_dataset: Path, trained_run: Path, tmp_path: Path) -> None:
@@ -106,7 +101,7 @@ def test_evaluate_with_detection_counts_photos_without_a_face(tmp_path: Path) ->
 
 def test_live_without_detect_is_refused() -> None:
     result = invoke("evaluate", "--data", ".", "--live")
-    assert result.exit_code == 1 and "--live needs --detect" in _only_line(result.stderr)
+    assert result.exit_code == 1 and "--live needs --detect" in only_line(result.stderr)
 
 
 def test_bench_crop_ranks_every_geometry(tmp_path: Path) -> None:
@@ -125,13 +120,13 @@ def test_bench_crop_ranks_every_geometry(tmp_path: Path) -> None:
 def test_a_wrong_precision_setting_is_one_line(monkeypatch) -> None:
     monkeypatch.setenv("ASSISTANT_PRECISION", "fp16")
     result = invoke("predict", str(needs_shared("images", "one_face.jpg")))
-    assert result.exit_code == 1 and "choose auto, fp32 or bf16" in _only_line(result.stderr)
+    assert result.exit_code == 1 and "choose auto, fp32 or bf16" in only_line(result.stderr)
 
 
 def test_evaluate_wrong_layout_is_one_line(tmp_path: Path) -> None:
     result = invoke("evaluate", "--data", str(tmp_path))
     assert result.exit_code == 1
-    assert "expected" in _only_line(result.stderr)
+    assert "expected" in only_line(result.stderr)
 
 
 def test_evaluate_unknown_split_is_refused() -> None:

@@ -26,6 +26,7 @@ from assistant.sources import Frame
 from clips import clip_frames, truncated_copy, write_video
 from config.settings import load_settings
 from recommenders.service import Recommendations, Suggestions
+from tests_support import only_line
 
 runner = CliRunner()
 LOOPS = 4  # neutral_to_smile.mp4 is 2.4 s: the tracker's 2 s dwell needs a longer stream to settle
@@ -54,11 +55,6 @@ def query(db: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return conn.execute(sql).fetchall()
 
-
-def only_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, text
-    return lines[0]
 
 
 def test_a_headless_session_records_samples_moods_and_suggestions(looped_clip: Path, tmp_path: Path) -> None:

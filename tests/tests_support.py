@@ -23,3 +23,10 @@ def shared_image(name: str) -> np.ndarray:
     image = cv2.imread(str(needs_shared("images", name)))
     assert image is not None, name
     return image
+
+
+def only_line(text: str) -> str:
+    """The one non-blank line of a command's output: errors and notes must fit on one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
