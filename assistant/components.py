@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config.settings import Settings
+from recognizer.calibration import Calibrator
 from recognizer.crop import CropGeometry
 from recognizer.detection import HaarDetector, MediaPipeDetector, create_detector
 from recognizer.inference import EmotionClassifier
@@ -33,8 +34,9 @@ def build_detector(settings: Settings, *, video: bool) -> MediaPipeDetector | Ha
                            detector_model(settings, video=video))
 
 
-def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None) -> EmotionPipeline:
+def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None,
+                   calibration: Calibrator | None = None) -> EmotionPipeline:
     detector_settings = settings.detector
     geometry = CropGeometry(detector_settings.margin, detector_settings.shift, detector_settings.level_eyes)
     return EmotionPipeline(build_detector(settings, video=video), load_classifier(settings, weights), geometry,
-                           settings.recognizer.tta if tta is None else tta)
+                           settings.recognizer.tta if tta is None else tta, calibration)

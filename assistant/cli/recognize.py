@@ -74,8 +74,7 @@ def predict(
 
     settings = state.settings()
     calibration = _profile_calibration(settings, weights, profile, db)
-    pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta)
-    pipeline.calibration = calibration
+    pipeline = build_pipeline(settings, video=False, weights=weights, tta=tta, calibration=calibration)
     with closing(pipeline):
         results, failed = _predict_each(pipeline, images)
     if as_json:
@@ -161,8 +160,7 @@ def evaluate(
         tta = settings.recognizer.tta if live else True
     if detect:
         calibration = _profile_calibration(settings, weights, profile, db)
-        pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta)
-        pipeline.calibration = calibration
+        pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta, calibration=calibration)
         with closing(pipeline):
             report = evaluate_detected(pipeline, data, split)
         detector = detector_model(settings, video=live)

@@ -97,9 +97,8 @@ def start(
         overlay = None if headless else _open_overlay(keys)
         if overlay is not None:
             stack.callback(overlay.close)
-        pipeline, rounds = prepare(settings, taste, player)
+        pipeline, rounds = prepare(settings, taste, player, calibration)
         stack.callback(pipeline.close)
-        pipeline.calibration = calibration
         stop = Stop()
         dashboard = None
         if err_console.is_terminal:

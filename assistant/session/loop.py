@@ -154,7 +154,6 @@ class Session:
         """Frames until the source ends, fails (``failure`` says how) or a stop is asked for."""
         analyze, update, recorder, rounds = self.pipeline.analyze, self.tracker.update, self.recorder, self.rounds
         frames = self.source.frames(stop)
-        first_t: float | None = None
         asked = status_at = time.perf_counter()
         status_frames = 0
         while not stop.is_set():
@@ -165,8 +164,8 @@ class Session:
             except (cv2.error, OSError) as error:  # a device or file failing under us ends the session, cleanly
                 self.failure = f"the source failed: {_first_line(error)}"
                 break
-            if first_t is None:
-                first_t = self.first_t = t
+            if self.first_t is None:
+                self.first_t = t
             self.last_t = t
             faces = analyze(image, largest_only=True)
             face = faces[0] if faces else None
@@ -190,7 +189,7 @@ class Session:
             self.frames_with_face += face is not None
             if on_frame is not None and not on_frame(image, face, state):
                 stop.request("window closed")
-            if self.duration_s is not None and t - first_t >= self.duration_s:
+            if self.duration_s is not None and t - self.first_t >= self.duration_s:
                 stop.request("duration reached")
             if self.max_frames is not None and self.frames >= self.max_frames:
                 stop.request("frame limit reached")
@@ -200,7 +199,7 @@ class Session:
                 if now - status_at >= STATUS_INTERVAL_S:
                     self._fps = (self.frames - status_frames) / (now - status_at)
                     status_at, status_frames = now, self.frames
-                on_status(self._status(t, first_t, state, face, self._fps))  # a key shows at once
+                on_status(self._status(t, self.first_t, state, face, self._fps))  # a key shows at once
             asked = time.perf_counter()
 
     def _press(self, keys: queue.SimpleQueue[str], stop: Stop) -> bool:

@@ -20,6 +20,7 @@ from assistant.sources import Source
 from assistant.storage.recorder import SessionRecorder
 from assistant.tracker import MoodTracker
 from config.settings import Settings
+from recognizer.calibration import Calibrator
 from recognizer.pipeline import EmotionPipeline
 from recommenders.playback import Player
 from recommenders.service import Recommendations
@@ -34,15 +35,15 @@ def effective_settings(settings: Settings, *, strategy: str | None, offline: boo
     return settings.model_copy(update={"session": session, "recommend": recommend})
 
 
-def prepare(settings: Settings, taste: Taste | None = None,
-            player: Player | None = None) -> tuple[EmotionPipeline, SuggestionRounds]:
-    """Load the recognizer and start the suggestion worker, its rounds steered by ``taste``
-    and queued on Spotify by ``player`` if given."""
+def prepare(settings: Settings, taste: Taste | None = None, player: Player | None = None,
+            calibration: Calibrator | None = None) -> tuple[EmotionPipeline, SuggestionRounds]:
+    """Load the recognizer, corrected for one person by ``calibration`` if given, and start the
+    suggestion worker, its rounds steered by ``taste`` and queued on Spotify by ``player`` if given."""
     # One intra-op thread: a frame holds one 48x48 face, too little work to share between
     # cores, and the decoder, the face detector and the camera thread need the other core.
     # With two threads a busy machine made the classifier's p95 ~200 ms instead of ~2.5 ms.
     torch.set_num_threads(1)
-    pipeline = build_pipeline(settings, video=True)
+    pipeline = build_pipeline(settings, video=True, calibration=calibration)
     service = Recommendations(settings, offline=settings.recommend.offline, taste=taste)
     rounds = SuggestionRounds(service, strategy=settings.session.strategy, limit=settings.session.suggestion_limit,
                               interval_s=settings.session.suggestion_interval_s,
