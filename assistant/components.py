@@ -20,8 +20,8 @@ def weights_file(settings: Settings, weights: Path | None = None) -> Path:
     return Path(settings.recognizer.weights).expanduser() if settings.recognizer.weights else BUNDLED_WEIGHTS
 
 
-def load_classifier(settings: Settings, weights: Path | None = None) -> EmotionClassifier:
-    return EmotionClassifier.from_weights(weights_file(settings, weights))
+def load_classifier(settings: Settings, weights: Path | None = None, head: str = "product") -> EmotionClassifier:
+    return EmotionClassifier.from_weights(weights_file(settings, weights), head=head)
 
 
 def detector_model(settings: Settings, *, video: bool) -> str:
@@ -35,8 +35,8 @@ def build_detector(settings: Settings, *, video: bool) -> MediaPipeDetector | Ha
 
 
 def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None,
-                   calibration: Calibrator | None = None) -> EmotionPipeline:
+                   calibration: Calibrator | None = None, head: str = "product") -> EmotionPipeline:
     detector_settings = settings.detector
     geometry = CropGeometry(detector_settings.margin, detector_settings.shift, detector_settings.level_eyes)
-    return EmotionPipeline(build_detector(settings, video=video), load_classifier(settings, weights), geometry,
+    return EmotionPipeline(build_detector(settings, video=video), load_classifier(settings, weights, head), geometry,
                            settings.recognizer.tta if tta is None else tta, calibration)

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from config.errors import UserError
+from recognizer.models import head_module
 from recognizer.preprocess import INPUT_SIZE, normalize, to_gray48
 from recognizer.weights import load_weights
 
@@ -90,9 +91,10 @@ class EmotionClassifier:
         self.model, self.dtype = optimize_for_cpu(model, bf16_by_default() if bf16 is None else bf16)
 
     @classmethod
-    def from_weights(cls, path: Path | None = None, *, bf16: bool | None = None) -> EmotionClassifier:
+    def from_weights(cls, path: Path | None = None, *, bf16: bool | None = None, head: str = "product") -> EmotionClassifier:
+        """``head``: "fer2013" reads faces as FER-2013's annotators did, for that benchmark only."""
         model, manifest = load_weights(path)
-        return cls(model, manifest, bf16=bf16)
+        return cls(head_module(model, head), manifest, bf16=bf16)
 
     def predict_gray48(self, faces: np.ndarray, tta: bool = False, batch_size: int = 512) -> np.ndarray:
         return batched_probabilities(self.model, faces, batch_size=batch_size, tta=tta, dtype=self.dtype)

@@ -99,6 +99,12 @@ def test_evaluate_with_detection_counts_photos_without_a_face(tmp_path: Path) ->
     assert live["n"] == 3
 
 
+def test_a_fer2013_head_the_weights_lack_is_one_line(folder_dataset: Path, trained_run: Path) -> None:
+    result = invoke("evaluate", "--data", str(folder_dataset), "--split", "PrivateTest", "--head", "fer2013",
+                    "--weights", str(trained_run / "best.safetensors"))
+    assert result.exit_code == 1 and "no FER-2013 head" in only_line(result.stderr)
+
+
 def test_live_without_detect_is_refused() -> None:
     result = invoke("evaluate", "--data", ".", "--live")
     assert result.exit_code == 1 and "--live needs --detect" in only_line(result.stderr)

@@ -116,3 +116,38 @@ def test_two_process_distributed_run(folder_dataset: Path, tmp_path: Path) -> No
     rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))
     assert len(rows) == 2  # only the main process writes
     load_weights(tmp_path / "best.safetensors")
+
+
+def test_a_fer2013_head_learns_another_labelling_and_the_product_output_does_not_move(
+        trained_run: Path, folder_dataset: Path, tmp_path: Path) -> None:
+    """FER-2013's annotators and FER+'s taggers label the same face differently; here the second
+    labelling is the generated classes shifted by one, which the product head cannot read."""
+    import shutil
+
+    from recognizer.classes import EMOTIONS
+    from recognizer.inference import EmotionClassifier
+    from training.datasets import load_split
+
+    relabelled = tmp_path / "relabelled"
+    for split in ("train", "test"):
+        for index, name in enumerate(EMOTIONS):
+            shutil.copytree(folder_dataset / split / name, relabelled / split / EMOTIONS[(index + 1) % len(EMOTIONS)])
+    start = trained_run / "best.safetensors"
+    main(TrainConfig(data=relabelled, epochs=3, batch_size=16, lr=0.05, out=tmp_path / "run", seed=1, init=start,
+                     fer2013_head=1))
+    weights = tmp_path / "run" / "best.safetensors"
+    faces = load_split(relabelled, "PrivateTest")
+    before = EmotionClassifier.from_weights(start, bf16=False).predict_gray48(faces.images)
+    after = EmotionClassifier.from_weights(weights, bf16=False).predict_gray48(faces.images)
+    assert (after == before).all()
+    fer2013 = EmotionClassifier.from_weights(weights, bf16=False, head="fer2013").predict_gray48(faces.images)
+    assert (fer2013.argmax(1) == faces.labels).mean() >= 0.6 > (before.argmax(1) == faces.labels).mean()
+    manifest = load_weights(weights)[1]
+    assert manifest["training"] == load_weights(start)[1]["training"]
+    assert manifest["fer2013_head_training"]["own_stages"] == 1
+    assert "PublicTest+fer2013-head" in manifest["metrics"]
+
+
+def test_a_fer2013_head_needs_trained_vgg48_weights(folder_dataset: Path, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="--init"):
+        main(TrainConfig(data=folder_dataset, epochs=1, out=tmp_path, fer2013_head=1))

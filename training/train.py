@@ -8,7 +8,9 @@ that ship are the EMA weights of the epoch with the best validation accuracy.
 The loss is cross-entropy against a distribution per face: FER+'s taggers' votes
 (Barsoum's "probability" mode), or a one-hot majority label (``labels="majority"``, and
 every single-label set). ``init`` starts from existing weights, to fine-tune a model
-already trained on one label set on another.
+already trained on one label set on another; with ``fer2013_head`` only a new FER-2013
+head is trained on them (see `recognizer.models.vgg48`), and everything the product's
+output depends on stays bit for bit as it was.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from torch.utils.data import BatchSampler, Sampler
 
 from config.errors import UserError
 from recognizer.inference import batched_probabilities, bf16_by_default
-from recognizer.models import build_model
+from recognizer.models import add_fer2013_head, build_model
+from recognizer.models.vgg48 import Fer2013Head
 from recognizer.weights import load_weights, save_weights
 from training.augment import BatchAugment, WebcamEffects
 from training.datasets import FaceSet, load_split, one_hot
@@ -71,6 +74,8 @@ class TrainConfig:
     # FER-2013 (any layout) whose original labels are mixed into FER+ targets at ``original_weight``.
     original: Path | None = None
     original_weight: float = 0.0
+    # >0: train only a new FER-2013 head owning this many final stages, on the ``init`` weights.
+    fer2013_head: int = 0
     # "cuda" when a GPU is visible, else "cpu"; or either by name.
     device: str = "auto"
     # bfloat16 autocast: always on a GPU; on a CPU where it is native (or ASSISTANT_PRECISION=bf16).
@@ -226,6 +231,33 @@ def load_data(config: TrainConfig, info: DistInfo) -> tuple[FaceSet, FaceSet | N
     return train, val
 
 
+def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: dict[str, Any],
+                     validated: bool) -> dict[str, Any]:
+    """How the weights were trained and what they measured, for their manifest.
+
+    A FER-2013 head changes nothing the product's output depends on, so those weights keep
+    their own training record, figures and neutral reference, and the head's run is added
+    beside them.
+    """
+    training = {"command": config.command, "epoch": best["epoch"], "epochs": config.epochs, "seed": config.seed,
+                "data": str(config.data), "labels": config.labels,
+                "original_weight": config.original_weight if config.original else None,
+                "webcam": config.webcam, "init": str(config.init) if config.init else None}
+    figures = {k: best[k] for k in ("val_acc", "val_macro_f1")}
+    if not config.fer2013_head:
+        return {"training": training, "metrics": {config.val_split: figures} if validated else {}}
+    kept = {key: init_manifest[key] for key in ("training", "neutral_reference") if key in init_manifest}
+    metrics = dict(init_manifest.get("metrics", {}))
+    if validated:
+        metrics[f"{config.val_split}+fer2013-head"] = figures
+    return {**kept, "fer2013_head_training": {**training, "own_stages": config.fer2013_head}, "metrics": metrics}
+
+
+def whole_model(module: nn.Module) -> nn.Module:
+    """The model that is saved: a FER-2013 head is saved with the model it belongs to."""
+    return module.model if isinstance(module, Fer2013Head) else module
+
+
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -257,12 +289,19 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
         + (f" + FER-2013 labels at {config.original_weight:g} ({int((original >= 0).sum())} faces matched)" if original is not None else "")
         + f"; webcam effects: {effects.describe()}; device: {device}; bf16: {'on' if config.amp else 'off'}; processes: {info.world_size}")
 
+    if config.fer2013_head and not config.init:
+        raise UserError("--fer2013-head adds a head to trained weights: name them with --init")
+    init_manifest: dict[str, Any] = {}
     if config.init:
-        model, manifest = load_weights(config.init)
-        config.arch, model_config = manifest["arch"], manifest["config"]
+        model, init_manifest = load_weights(config.init)
+        config.arch, model_config = init_manifest["arch"], init_manifest["config"]
         say(f"starting from {config.init} ({config.arch})")
     else:
         model, model_config = build_model(config.arch, pretrained=config.pretrained)
+    if config.fer2013_head:
+        model = add_fer2013_head(model, config.fer2013_head)
+        model_config = {**model_config, "fer2013_head_stages": config.fer2013_head}
+        say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s); the product's output is kept as it is")
     model = model.to(device=device, memory_format=torch.channels_last)
     ema = AveragedModel(model, multi_avg_fn=ema_update(config.ema_decay), use_buffers=True)
     device_ids = [device.index] if device.type == "cuda" else None
@@ -274,7 +313,7 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     steps_per_epoch = math.ceil(sampler.per_rank / config.batch_size)
     criterion = nn.CrossEntropyLoss(weight=class_weights(targets.sum(axis=0), config.class_weight_power).to(device),
                                     label_smoothing=config.label_smoothing)
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay, nesterov=True)
     warmup = max(1, config.warmup_epochs * steps_per_epoch)
     total = max(warmup + 1, config.epochs * steps_per_epoch)
@@ -321,12 +360,8 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
                 improved = val_set is None or row["val_acc"] > best["val_acc"]
                 if improved:
                     best = {"val_acc": row.get("val_acc"), "val_macro_f1": row.get("val_macro_f1"), "epoch": epoch + 1}
-                    save_weights(ema.module, config.arch, model_config, out / "best.safetensors",
-                                 training={"command": config.command, "epoch": epoch + 1, "epochs": config.epochs,
-                                           "seed": config.seed, "data": str(config.data), "labels": config.labels,
-                                           "original_weight": config.original_weight if config.original else None,
-                                           "webcam": config.webcam, "init": str(config.init) if config.init else None},
-                                 metrics={config.val_split: {k: best[k] for k in ("val_acc", "val_macro_f1")}} if val_set else {})
+                    save_weights(whole_model(ema.module), config.arch, model_config, out / "best.safetensors",
+                                 **manifest_entries(config, best, init_manifest, val_set is not None))
                 _append_metrics(metrics_path, row)
                 save_checkpoint(out / "last.pt", checkpoint_state(epoch + 1, 0))
                 say(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())

@@ -6,6 +6,7 @@ start quickly.
 
 from __future__ import annotations
 
+import math
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -76,8 +77,14 @@ def _calibrate(source: str, seconds: float, name: str, path: Path, as_json: bool
                     "db": str(path)})
         return
     leading = EMOTIONS[int(reads.argmax())]
-    effect = ("it already reads as neutral, so nothing will be corrected" if not shift.any() else
-              f"it read as {leading} ({reads.max():.0%}); with this profile it reads as neutral")
+    raised = ", ".join(f"{emotion} ×{math.exp(d):.1f}" for emotion, d in zip(EMOTIONS, shift) if d > 0)
+    if not shift.any():
+        effect = "it reads as neutral as a typical face does, so nothing will be corrected"
+    elif leading != "neutral":
+        effect = f"it read as {leading} ({reads.max():.0%}); with this profile it reads as neutral"
+    else:
+        effect = (f"it reads as neutral ({reads.max():.0%}), more purely than a typical face, so what it "
+                  f"leans to less counts more ({raised})")
     console.print(f"Profile {name!r} calibrated on {measured.frames} frame{'s' if measured.frames != 1 else ''} "
                   f"with a face: {effect}. `assistant start --profile {name}` uses it.", highlight=False, soft_wrap=True)
 

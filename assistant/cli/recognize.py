@@ -40,6 +40,7 @@ def train(
     original: Optional[Path] = typer.Option(None, "--original", help="FER+ only: FER-2013 (folders or CSV) whose original labels join the votes."),
     original_weight: float = typer.Option(0.3, "--original-weight", min=0.0, max=1.0, help="Share of the target given to the original label (with --original)."),
     init: Optional[Path] = typer.Option(None, "--init", help="Start from these weights (fine-tuning) instead of a random initialisation."),
+    fer2013_head: int = typer.Option(0, "--fer2013-head", min=0, metavar="STAGES", help="With --init and FER-2013 data: train only a second head, owning the last STAGES stages, that labels faces as FER-2013 did (for that benchmark; the product's output is kept as it is)."),
     device: str = typer.Option("auto", "--device", help="cuda when a GPU is visible, else cpu; or name one."),
 ) -> None:
     """Train the emotion classifier; Ctrl-C saves a checkpoint to resume from.
@@ -50,7 +51,7 @@ def train(
 
     config = TrainConfig(data=data, arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, out=out, resume=resume,
                          seed=seed, webcam=webcam, pretrained=pretrained, val_split=val_split, labels=labels, original=original, original_weight=original_weight,
-                         init=init, device=device, command=shlex.join(["assistant", *sys.argv[1:]]))
+                         init=init, fer2013_head=fer2013_head, device=device, command=shlex.join(["assistant", *sys.argv[1:]]))
     summary = main(config, err_console)
     best = summary["best"]
     if best.get("val_acc") is not None:
@@ -132,6 +133,7 @@ def evaluate(
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log", help="metrics.csv of a training run, plotted into --report-dir."),
     record: bool = typer.Option(False, "--record", help="Write accuracy and macro-F1 into the manifest of --weights, under DATASET/SPLIT (how shipped weights get their figures)."),
     record_reference: bool = typer.Option(False, "--record-reference", help="Also write the model's mean output on the faces labelled neutral into the manifest of --weights: the typical neutral face calibration aims for (use the split that selected the weights)."),
+    head: str = typer.Option("product", "--head", help="product (what the assistant uses) or fer2013: the weights' second head, which labels faces as FER-2013's annotators did, for comparing on that benchmark."),
     profile: Optional[str] = options.profile_option("With --detect: correct every face for this person's resting face (`assistant calibrate --profile NAME`)."),
     db: Optional[Path] = options.db_option(),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
@@ -155,26 +157,29 @@ def evaluate(
         raise UserError("--profile needs --detect: a profile corrects one person's faces found in photos")
     if profile is not None and record:
         raise UserError("--record keeps the model's own figures; leave out --profile")
+    if head != "product" and (profile is not None or record_reference):
+        raise UserError(f"--head {head} is for benchmark figures: --profile and --record-reference work on the product's head")
     settings = state.settings()
     if tta is None:  # the live session's own setting, else the more accurate choice
         tta = settings.recognizer.tta if live else True
     if detect:
         calibration = _profile_calibration(settings, weights, profile, db)
-        pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta, calibration=calibration)
+        pipeline = build_pipeline(settings, video=live, weights=weights, tta=tta, calibration=calibration, head=head)
         with closing(pipeline):
             report = evaluate_detected(pipeline, data, split)
         detector = detector_model(settings, video=live)
     else:
-        classifier = load_classifier(settings, weights)
+        classifier = load_classifier(settings, weights, head)
         report = evaluate_aligned(classifier, data, split, tta)
         detector = None
         if record_reference:
             record_neutral_reference(weights, {**measure_neutral_reference(classifier, data, split, tta),
                                                "command": shlex.join(["assistant", *sys.argv[1:]])})
     report = {**report, "split": split, "detect": detect, "detector": detector, "tta": tta,
-              "weights": str(weights or settings.recognizer.weights or "bundled"), "profile": profile}
+              "weights": str(weights or settings.recognizer.weights or "bundled"), "head": head, "profile": profile}
     if record:
-        record_metrics(weights, f"{data.name}/{split}{'+live' if live else '+detect' if detect else ''}",
+        mode = "+live" if live else "+detect" if detect else ""
+        record_metrics(weights, f"{data.name}/{split}{mode}{'+fer2013-head' if head != 'product' else ''}",
                        {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "n": report["n"],
                         "no_face": report["no_face"], "tta": tta, "detector": detector, "command": shlex.join(["assistant", *sys.argv[1:]])})
     if report_dir:

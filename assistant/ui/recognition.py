@@ -32,7 +32,8 @@ def render_evaluation(console: Console, report: dict[str, Any]) -> None:
                   f"n {report['n']}  no face {report['no_face']}  unreadable {report['unreadable']}  "
                   f"(split {report['split']}, "
                   + (f"detector {report['detector']}, " if report.get("detector") else "aligned crops, ")
-                  + f"tta {'on' if report['tta'] else 'off'}, weights {report['weights']})")
+                  + f"tta {'on' if report['tta'] else 'off'}, weights {report['weights']}"
+                  + (f", {report['head']} head" if report.get("head", "product") != "product" else "") + ")")
     table = Table(title="per class", title_justify="left")
     for column in ("class", "precision", "recall", "F1", "ROC-AUC", "support"):
         table.add_column(column, justify="right" if column != "class" else "left")

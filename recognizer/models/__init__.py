@@ -13,9 +13,11 @@ from torch import nn
 
 from config.errors import UserError
 from recognizer.models.torchvision_backbone import SUPPORTED, BackboneConfig, build_backbone
-from recognizer.models.vgg48 import Vgg48, Vgg48Config
+from recognizer.models.vgg48 import Fer2013Head, Vgg48, Vgg48Config
 
 ARCHITECTURES: tuple[str, ...] = ("vgg48", *SUPPORTED)
+#: The outputs a model can have: the product's (FER+ taggers) and, where trained, FER-2013's annotators'.
+HEADS = ("product", "fer2013")
 
 
 def build_model(arch: str, config: dict[str, Any] | None = None, pretrained: bool = False) -> tuple[nn.Module, dict[str, Any]]:
@@ -36,3 +38,25 @@ def build_model(arch: str, config: dict[str, Any] | None = None, pretrained: boo
         backbone_config = BackboneConfig(arch=arch, **{k: v for k, v in config.items() if k != "arch"})
         return build_backbone(backbone_config, pretrained), asdict(backbone_config)
     raise UserError(f"unknown architecture {arch!r}: choose one of {', '.join(ARCHITECTURES)}")
+
+
+def head_module(model: nn.Module, head: str) -> nn.Module:
+    """The module whose output is ``head``'s: the model itself for the product's head."""
+    if head not in HEADS:
+        raise UserError(f"unknown head {head!r}: choose {' or '.join(HEADS)}")
+    if head == "product":
+        return model
+    if getattr(model, "fer2013_head", None) is None:
+        raise UserError("these weights have no FER-2013 head (train one with `assistant train --fer2013-head`)")
+    return Fer2013Head(model)
+
+
+def add_fer2013_head(model: nn.Module, own_stages: int) -> Fer2013Head:
+    """Give trained weights a FER-2013 head of their own last ``own_stages`` stages, ready to train alone."""
+    if not isinstance(model, Vgg48):
+        raise UserError("a FER-2013 head can be added to vgg48 weights only")
+    try:
+        model.add_fer2013_head(own_stages)
+    except ValueError as error:
+        raise UserError(f"--fer2013-head: {error}") from None
+    return Fer2013Head(model)

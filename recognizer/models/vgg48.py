@@ -5,11 +5,20 @@ VGG-style stacks with batch norm (Khaireddin & Chen 2021, 73.28%). Depth matters
 than width at 48x48, so this keeps four stages of two 3x3 convolutions but narrows the
 channels so the whole net stays near 0.3 GMAC, which is what lets it train in under two
 hours on two CPU cores and answer a single face in about a millisecond.
+
+FER-2013's own labels and FER+'s taggers disagree on a third of the faces (a resting face
+that FER-2013 calls sad, FER+ calls neutral), so no one output can score well on both.
+The product's output learns FER+; an optional second head (``fer2013_head_stages`` > 0)
+reads the same shared early stages as a FER-2013 annotator would, with its own copy of
+the last stages, as annotation-specific heads do for inconsistently labelled sets (Zeng
+et al., "Facial Expression Recognition with Inconsistently Annotated Datasets", ECCV
+2018). The live session never runs it; it makes the FER-2013 benchmark comparable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -25,6 +34,8 @@ class Vgg48Config:
     dropout: float = 0.4
     in_channels: int = 1
     num_classes: int = 7
+    # Final stages the FER-2013 head has of its own (0: no FER-2013 head).
+    fer2013_head_stages: int = 0
 
 
 def _conv_bn_relu(cin: int, cout: int) -> list[nn.Module]:
@@ -52,6 +63,55 @@ class Vgg48(nn.Module):
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+        self.fer2013_head = self._branch(config.fer2013_head_stages) if config.fer2013_head_stages else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+    def _shared_layers(self, own_stages: int) -> int:
+        """How many layers of ``features`` come before the last ``own_stages`` stages."""
+        if not 0 < own_stages <= len(self.config.widths):
+            raise ValueError(f"a head can own 1 to {len(self.config.widths)} stages, not {own_stages}")
+        pools = [index for index, layer in enumerate(self.features) if isinstance(layer, nn.MaxPool2d)]
+        return 0 if own_stages == len(pools) else pools[-own_stages - 1] + 1
+
+    def _branch(self, own_stages: int) -> nn.Sequential:
+        return copy.deepcopy(nn.Sequential(*self.features[self._shared_layers(own_stages):], *self.head))
+
+    def add_fer2013_head(self, own_stages: int) -> None:
+        """Give the model a FER-2013 head that starts as a copy of its own last stages and head."""
+        self.fer2013_head = self._branch(own_stages)
+        self.config = replace(self.config, fer2013_head_stages=own_stages)
+
+    def forward_fer2013(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits as FER-2013's annotators would label the face (see the module docstring)."""
+        if self.fer2013_head is None:
+            raise ValueError("this model has no FER-2013 head")
+        shared = self._shared_layers(self.config.fer2013_head_stages)
+        return self.fer2013_head(self.features[:shared](x))
+
+
+class Fer2013Head(nn.Module):
+    """A model's FER-2013 head as a module of its own, to train, evaluate or trace it.
+
+    Training it leaves the product's output exactly as it was: the shared stages and the
+    product head have their gradients switched off and stay in eval mode, so their batch
+    norm statistics do not move either.
+    """
+
+    def __init__(self, model: Vgg48) -> None:
+        super().__init__()
+        if model.fer2013_head is None:
+            raise ValueError("this model has no FER-2013 head")
+        self.model = model
+        for name, parameter in model.named_parameters():
+            parameter.requires_grad_(name.startswith("fer2013_head."))
+
+    def train(self, mode: bool = True) -> Fer2013Head:
+        super().train(mode)
+        self.model.features.eval()
+        self.model.head.eval()
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.forward_fer2013(x)
