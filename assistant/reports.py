@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, func, select
 
-from assistant.storage.models import SessionRow, SuggestionRow
+from assistant.storage.models import SessionRow, SuggestionRow, among
 from config.errors import UserError
 from recognizer.classes import EMOTIONS
 
@@ -186,11 +186,6 @@ def _ids(ids: Iterable[int]) -> dict[str, str]:
     return {"ids": json.dumps(list(ids))}
 
 
-def _among(column: Any, ids: Iterable[int]) -> Any:
-    """``column IN ids`` for a model query, the ids as one JSON parameter as `_ids` sends them."""
-    return column.in_(select(func.json_each(json.dumps(list(ids))).table_valued("value").c.value))
-
-
 def _check_not_empty(db: Session) -> None:
     if db.exec(select(SessionRow.id).limit(1)).first() is None:
         raise ReportError("no sessions recorded in this database yet; `assistant start` records one")
@@ -252,7 +247,7 @@ def _longest_steady(timeline: list[Stretch]) -> float:
 
 
 def _suggestions(db: Session, ids: list[int]) -> list[SuggestionRow]:
-    return list(db.exec(select(SuggestionRow).where(_among(SuggestionRow.session_id, ids))
+    return list(db.exec(select(SuggestionRow).where(among(SuggestionRow.session_id, ids))
                         .order_by(SuggestionRow.session_id, SuggestionRow.t, SuggestionRow.id)))
 
 
@@ -265,7 +260,7 @@ def history(engine: Engine, *, limit: int | None = None, since: float | None = N
         ids = [session.id for session in sessions]
         totals = _totals(db.connection(), ids)
         changes = _changes(db.connection(), ids)
-        counts = dict(db.exec(select(SuggestionRow.session_id, func.count()).where(_among(SuggestionRow.session_id, ids))
+        counts = dict(db.exec(select(SuggestionRow.session_id, func.count()).where(among(SuggestionRow.session_id, ids))
                               .group_by(SuggestionRow.session_id)).all())
     return [SessionSummary(s.id, s.started_at, totals[s.id][0], _change_count(changes[s.id]), counts.get(s.id, 0))
             for s in sessions]

@@ -36,7 +36,7 @@ from torch.utils.data import BatchSampler, Sampler
 
 from config.errors import UserError
 from recognizer.inference import batched_probabilities, bf16_by_default
-from recognizer.models import add_fer2013_head, build_model
+from recognizer.models import HEAD_METRICS_SUFFIX, add_fer2013_head, build_model
 from recognizer.models.vgg48 import Fer2013Head
 from recognizer.weights import load_weights, save_weights
 from training.augment import BatchAugment, WebcamEffects
@@ -249,7 +249,7 @@ def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: d
     kept = {key: init_manifest[key] for key in ("training", "neutral_reference") if key in init_manifest}
     metrics = dict(init_manifest.get("metrics", {}))
     if validated:
-        metrics[f"{config.val_split}+fer2013-head"] = figures
+        metrics[config.val_split + HEAD_METRICS_SUFFIX["fer2013"]] = figures
     return {**kept, "fer2013_head_training": {**training, "own_stages": config.fer2013_head}, "metrics": metrics}
 
 

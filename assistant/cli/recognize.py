@@ -141,6 +141,7 @@ def evaluate(
     """Accuracy, macro-F1, per-class precision/recall/F1/ROC-AUC and the confusion matrix."""
     from assistant.components import build_pipeline, detector_model, load_classifier
     from assistant.ui.recognition import render_evaluation
+    from recognizer.models import HEAD_METRICS_SUFFIX
     from recognizer.weights import record_metrics, record_neutral_reference
     from training.datasets import check_split
     from training.evaluate import evaluate_aligned, evaluate_detected, measure_neutral_reference
@@ -179,7 +180,7 @@ def evaluate(
               "weights": str(weights or settings.recognizer.weights or "bundled"), "head": head, "profile": profile}
     if record:
         mode = "+live" if live else "+detect" if detect else ""
-        record_metrics(weights, f"{data.name}/{split}{mode}{'+fer2013-head' if head != 'product' else ''}",
+        record_metrics(weights, f"{data.name}/{split}{mode}{HEAD_METRICS_SUFFIX[head]}",
                        {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "n": report["n"],
                         "no_face": report["no_face"], "tta": tta, "detector": detector, "command": shlex.join(["assistant", *sys.argv[1:]])})
     if report_dir:

@@ -19,7 +19,7 @@ from sqlmodel import Session, func, select
 from assistant.storage.database import StorageError
 from assistant.storage.lock import DatabaseLock
 from assistant.storage.models import (ProfileRow, RatingRow, SampleRow, SessionRow, SuggestionRow, TasteGenreRow,
-                                      TasteItemRow)
+                                      TasteItemRow, among)
 
 #: What a person taught the assistant about themselves, beyond any one session: the learned
 #: taste and the calibration profiles. Kept when single sessions are forgotten, gone with `forget --all`.
@@ -50,7 +50,7 @@ def describe(engine: Engine, session_ids: list[int] | None) -> Forgettable:
     with Session(engine) as db:
         existing = list(db.exec(select(SessionRow.id).order_by(SessionRow.id)))
         chosen = existing if session_ids is None else session_ids
-        samples, suggestions, ratings = (db.exec(select(func.count()).where(model.session_id.in_(chosen))).one()
+        samples, suggestions, ratings = (db.exec(select(func.count()).where(among(model.session_id, chosen))).one()
                                          for model in (SampleRow, SuggestionRow, RatingRow))
         taste, profiles = (0, 0) if session_ids is not None else (
             sum(db.exec(select(func.count()).select_from(model)).one() for model in (TasteGenreRow, TasteItemRow)),

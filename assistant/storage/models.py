@@ -10,8 +10,18 @@ video file), the clock the mood tracker runs on.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from typing import Any
+
 from sqlalchemy import CheckConstraint, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, func, select
+
+
+def among(column: Any, ids: Iterable[int]) -> Any:
+    """``column IN ids`` with the ids sent as one JSON parameter: SQLite refuses more than
+    32,766 bound variables, and `forget --all` or a long period may name more sessions."""
+    return column.in_(select(func.json_each(json.dumps(list(ids))).table_valued("value").c.value))
 
 
 class SessionRow(SQLModel, table=True):

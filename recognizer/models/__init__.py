@@ -18,6 +18,8 @@ from recognizer.models.vgg48 import Fer2013Head, Vgg48, Vgg48Config
 ARCHITECTURES: tuple[str, ...] = ("vgg48", *SUPPORTED)
 #: The outputs a model can have: the product's (FER+ taggers) and, where trained, FER-2013's annotators'.
 HEADS = ("product", "fer2013")
+#: What a figure's manifest key (``DATASET/SPLIT``) is followed by when it was measured through each head.
+HEAD_METRICS_SUFFIX = {"product": "", "fer2013": "+fer2013-head"}
 
 
 def build_model(arch: str, config: dict[str, Any] | None = None, pretrained: bool = False) -> tuple[nn.Module, dict[str, Any]]:
