@@ -44,6 +44,9 @@ FRENCH_GENRES = {**ENGLISH_GENRES, 35: "Comédie", 18: "Drame", 10749: "Romance"
 # Made-up films: every policy genre has several, some also carry horror or thriller ids.
 FILM_GENRES = [[18], [18, 10749], [35], [35, 10751], [16, 10751], [18, 53], [27], [28, 53], [12, 14], [878],
                [99], [80, 18], [9648, 53], [18, 27], [35, 18], [10749, 35]]
+#: Titles as real catalogues have them, which Rich would read as markup if shown unescaped.
+MARKUP_TITLES = ["A [/] Song", "Song [feat. Drake]", "[untitled]", "[link=https://example.com]Click[/link]",
+                 "[bold red]Loud[/]"]
 FILMS = [{"id": 1000 + n, "title": f"Test Film {n}", "release_date": f"{1990 + n % 30}-05-01",
           "genre_ids": FILM_GENRES[n % len(FILM_GENRES)]} for n in range(96)]
 
@@ -80,6 +83,9 @@ class FakeApis:
             {"id": "laptop0001", "is_active": True, "is_private_session": False, "is_restricted": False,
              "name": "Test Laptop", "type": "Computer", "volume_percent": 50, "supports_volume": True}]
         self.queued: list[tuple[str, str]] = []  # (device id, track URI), in the order they came
+        # Titles every song and film takes in turn instead of its made-up one (real catalogues hold
+        # titles such as MARKUP_TITLES); None: the made-up titles.
+        self.titles: list[str] | None = None
         self._faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -224,7 +230,7 @@ def _route(apis: FakeApis, method: str, path: str, query: dict[str, str], header
         bearer = headers.get("Authorization", "") == f"Bearer {TMDB_TOKEN}"
         if not bearer and query.get("api_key") != TMDB_KEY:
             return 401, _error_body(path, 401), {}
-        return _tmdb(path.removeprefix("/3"), query)
+        return _tmdb(apis, path.removeprefix("/3"), query)
     return 404, _error_body(path, 404), {}
 
 
@@ -292,7 +298,7 @@ def _search(apis: FakeApis, query: dict[str, str]) -> tuple[int, Any, dict[str, 
     genre = match.group(1) if match else ""
     total = 0 if genre in ("", "nothing") else TRACKS_PER_GENRE
     # Three songs in a row by one artist, so the two-per-artist rule has work to do.
-    items = [{"id": f"{genre}{n}", "name": f"{genre.title()} Song {n}", "type": "track", "explicit": False,
+    items = [{"id": f"{genre}{n}", "name": apis.titles[n % len(apis.titles)] if apis.titles else f"{genre.title()} Song {n}", "type": "track", "explicit": False,
               "uri": f"spotify:track:{re.sub('[^0-9A-Za-z]', '', genre)}{n:04d}",
               "artists": [{"name": f"{genre.title()} Artist {n // 3}", "type": "artist"}],
               "album": {"name": f"{genre.title()} Album", "release_date": "2020-01-01"}, "duration_ms": 200000}
@@ -303,7 +309,7 @@ def _search(apis: FakeApis, query: dict[str, str]) -> tuple[int, Any, dict[str, 
                             "total": total, "next": following, "previous": None}}, {}
 
 
-def _tmdb(path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+def _tmdb(apis: FakeApis, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
     if path == "/genre/movie/list":
         names = FRENCH_GENRES if query.get("language", "").startswith("fr") else ENGLISH_GENRES
         return 200, {"genres": [{"id": k, "name": v} for k, v in names.items()]}, {}
@@ -315,7 +321,8 @@ def _tmdb(path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         page = int(query.get("page", 1))
         chunk = films[(page - 1) * 20: page * 20]
         return 200, {"page": page, "total_pages": (len(films) + 19) // 20, "total_results": len(films),
-                     "results": [{**f, "adult": False, "overview": "", "vote_count": 1000, "vote_average": 7.5}
+                     "results": [{**f, "adult": False, "overview": "", "vote_count": 1000, "vote_average": 7.5,
+                                  **({"title": apis.titles[f["id"] % len(apis.titles)]} if apis.titles else {})}
                                  for f in chunk]}, {}
     return 404, _error_body("/3" + path, 404), {}
 

@@ -110,3 +110,59 @@ def test_spotify_without_a_login_is_a_one_line_error(db: Path, fake_apis: FakeAp
     result = run("export", "1", "--format", "spotify", "--db", str(db))
     assert result.exit_code == 1 and result.stderr.startswith("error: not logged in to Spotify")
     assert fake_apis.playlists == {}
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path) -> Path:
+    """Suggestions whose fields try to add playlist entries, point at local files and run spreadsheet formulas."""
+    from assistant.storage.recorder import SessionRecorder, SuggestionRecord
+
+    path = tmp_path / "hostile.db"
+    with SessionRecorder.start(path, "0", "{}") as rec:
+        rec.add_sample(0.0, 1_700_000_000.0, None, None)
+        rec.add_suggestions(0.0, [
+            SuggestionRecord("music", "Line one\n#EXTINF:-1,Injected\nfile:///etc/shadow", "online", artist="A",
+                             uri="spotify:track:abc123"),
+            SuggestionRecord("music", "Local", "online", artist="B", uri="file:///etc/passwd"),
+            SuggestionRecord("movie", '=HYPERLINK("http://evil.example","click")', "offline", year=2000),
+            SuggestionRecord("movie", "+1", "offline", year=2001, genre="@SUM(A1)"),
+        ], "happy", "match")
+        rec.close("source ended")
+    return path
+
+
+def test_titles_cannot_add_playlist_entries_nor_point_at_local_files(hostile_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.m3u8"
+    assert run("export", "1", "--format", "m3u", "--output", str(out), "--db", str(hostile_db)).exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 + 2 * 2
+    assert lines[2] == "#EXTINF:-1,A - Line one #EXTINF:-1,Injected file:///etc/shadow"
+    assert lines[3] == "spotify:track:abc123"
+    assert lines[5].startswith("https://open.spotify.com/search/") and "file:" not in "".join(lines[4:])
+
+
+def test_csv_cells_are_never_live_formulas(hostile_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    assert run("export", "1", "--format", "csv", "--output", str(out), "--db", str(hostile_db)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    cells = [value for row in rows for value in row.values() if value]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in cells and "'+1" in cells and "'@SUM(A1)" in cells
+
+
+def test_force_on_a_full_disk_keeps_the_old_file_whole(db: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    out = tmp_path / "old.csv"
+    out.write_text("what was there\n")
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = run("export", "1", "--format", "csv", "--output", str(out), "--force", "--db", str(db))
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert out.read_text() == "what was there\n"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

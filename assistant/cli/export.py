@@ -73,18 +73,17 @@ def export(
             sys.stdout.write(text)
             return
         try:
-            # newline="": the CSV writer's own CRLF (RFC 4180) must not be translated again.
-            with open(output, "w" if force else "x", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            exports.write_atomically(output, text, overwrite=force)
         except OSError as error:
             raise UserError(f"cannot write {output}: {error.strerror}") from None
         summary["output"] = str(output)
     if as_json:
         print_json(summary)
     elif fmt is Format.spotify:
-        console.print(f"Playlist with {len(exported)} songs: {summary['url']}")
+        console.print(f"Playlist with {len(exported)} songs: {summary['url']}", markup=False, highlight=False)
     else:
-        console.print(f"Wrote {len(exported)} {'songs' if fmt is Format.m3u else 'suggestions'} to {output}")
+        console.print(f"Wrote {len(exported)} {'songs' if fmt is Format.m3u else 'suggestions'} to {output}",
+                      markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -47,7 +47,7 @@ def forget(
     else:
         console.print(f"Deleted {which}: {target.samples} mood samples, {target.suggestions} suggestions, "
                       f"{target.ratings} ratings" + (f", {profiles}" if all_sessions else "")
-                      + f"; {path} vacuumed.")
+                      + f"; {path} vacuumed.", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 from rich.prompt import Prompt
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import Session
 
 from assistant.cli import options
@@ -119,7 +120,7 @@ def suggestion_table(listed: list[Rated], session_id: int) -> Table:
     for rated in listed:
         s = rated.suggestion
         detail = s.artist if s.kind == "music" else (str(s.year) if s.year else "")
-        table.add_row(str(rated.number), s.kind, s.title, detail or "", s.genre or "", mood(s.mood),
+        table.add_row(str(rated.number), s.kind, Text(s.title), Text(detail or ""), Text(s.genre or ""), mood(s.mood),
                       MARKS.get(rated.verdict or "", ""))
     return table
 

@@ -25,21 +25,26 @@ if TYPE_CHECKING:
 
 
 def train(
-    data: Path = typer.Option(..., "--data", help="FER-2013 folder (train/, test/) or fer2013.csv; FER+ folder (FER2013Train/...) or fer2013new.csv."),
+    data: list[Path] = typer.Option(..., "--data", help="A dataset to train on; give it several times to mix sets in every batch. FER-2013 folder (train/, test/) or fer2013.csv; FER+ folder (FER2013Train/...) or fer2013new.csv; a folder per class (CK+, SFEW) whose file names say the person or film."),
+    share: Optional[list[float]] = typer.Option(None, "--share", help="Each --data's share of a batch, in the same order (default: in proportion to their sizes)."),
+    held_out: float = typer.Option(0.2, "--held-out", min=0.05, max=0.5, help="Fraction of a folder-per-class set held out by person or film to judge it (sets with their own splits use --val-split)."),
     arch: str = typer.Option("vgg48", "--arch", help="vgg48 (compact, fast on CPU) or a torchvision backbone: resnet18, resnet34, resnet50."),
-    epochs: int = typer.Option(70, "--epochs", min=1, help="Passes over the training set."),
+    epochs: int = typer.Option(70, "--epochs", min=1, help="Passes over the first --data's training faces."),
     batch_size: int = typer.Option(128, "--batch-size", min=1, help="Faces per step (per process under torchrun)."),
     lr: float = typer.Option(0.1, "--lr", min=0.0, help="Peak learning rate of the warm-up + cosine schedule."),
+    warmup_epochs: int = typer.Option(2, "--warmup-epochs", min=0, help="Epochs of linear warm-up before the cosine decay."),
     out: Path = typer.Option(Path("runs/train"), "--out", help="Folder for checkpoints, metrics.csv and best.safetensors."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Checkpoint (last.pt) to continue from."),
     seed: int = typer.Option(0, "--seed", help="Seed for shuffling, augmentation and initialisation."),
     webcam: str = typer.Option("none", "--webcam", help="Webcam effects to simulate, comma-separated: blur, noise, dark, jpeg; all or none."),
     pretrained: bool = typer.Option(False, "--pretrained", help="Start torchvision backbones from ImageNet weights (needs internet)."),
-    val_split: str = typer.Option("PublicTest", "--val-split", help="Split that selects the best epoch."),
+    val_split: str = typer.Option("PublicTest", "--val-split", help="Split that judges sets with splits of their own (FER-2013, FER+)."),
     labels: str = typer.Option("votes", "--labels", help="FER+: learn each face's vote distribution (votes) or its majority label (majority)."),
-    original: Optional[Path] = typer.Option(None, "--original", help="FER+ only: FER-2013 (folders or CSV) whose original labels join the votes."),
+    logit_adjust: float = typer.Option(0.0, "--logit-adjust", min=0.0, metavar="TAU", help="Train on logits + TAU·log(class prior) so no class wins for being frequent (0: off)."),
+    original: Optional[Path] = typer.Option(None, "--original", help="FER+ first: FER-2013 (folders or CSV) whose original labels join the votes."),
     original_weight: float = typer.Option(0.3, "--original-weight", min=0.0, max=1.0, help="Share of the target given to the original label (with --original)."),
     init: Optional[Path] = typer.Option(None, "--init", help="Start from these weights (fine-tuning) instead of a random initialisation."),
+    freeze: int = typer.Option(0, "--freeze", min=0, metavar="STAGES", help="With --init: keep the first STAGES stages as they are (a FER-2013 head reading only those stays valid)."),
     fer2013_head: int = typer.Option(0, "--fer2013-head", min=0, metavar="STAGES", help="With --init and FER-2013 data: train only a second head, owning the last STAGES stages, that labels faces as FER-2013 did (for that benchmark; the product's output is kept as it is)."),
     device: str = typer.Option("auto", "--device", help="cuda when a GPU is visible, else cpu; or name one."),
 ) -> None:
@@ -49,15 +54,18 @@ def train(
     """
     from training.train import TrainConfig, main
 
-    config = TrainConfig(data=data, arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, out=out, resume=resume,
-                         seed=seed, webcam=webcam, pretrained=pretrained, val_split=val_split, labels=labels, original=original, original_weight=original_weight,
-                         init=init, fer2013_head=fer2013_head, device=device, command=shlex.join(["assistant", *sys.argv[1:]]))
+    config = TrainConfig(data=data, shares=share or None, held_out_fraction=held_out, arch=arch, epochs=epochs,
+                         batch_size=batch_size, lr=lr, warmup_epochs=warmup_epochs, out=out, resume=resume, seed=seed,
+                         webcam=webcam, pretrained=pretrained, val_split=val_split, labels=labels,
+                         logit_adjust=logit_adjust, original=original, original_weight=original_weight, init=init,
+                         freeze=freeze, fer2013_head=fer2013_head, device=device,
+                         command=shlex.join(["assistant", *sys.argv[1:]]))
     summary = main(config, err_console)
     best = summary["best"]
-    if best.get("val_acc") is not None:
-        err_console.print(f"best {val_split} accuracy {best['val_acc']:.4f} at epoch {best['epoch']}; weights: {summary['weights']}")
-
-
+    if best.get("val_balanced") is not None and best["val_balanced"] >= 0:
+        err_console.print(f"best epoch {best['epoch']}: balanced recall over the held-out faces {best['val_balanced']:.4f}"
+                          + (f", {val_split} accuracy {best['val_acc']:.4f}" if best.get("val_acc") is not None else "")
+                          + f"; weights: {summary['weights']}")
 
 
 def predict(
@@ -124,7 +132,7 @@ def _predict_each(pipeline: EmotionPipeline, images: list[Path]) -> tuple[list[d
 
 def evaluate(
     data: Path = typer.Option(..., "--data", help="FER-2013 folder or CSV, or any folder with one sub-folder per emotion."),
-    split: str = typer.Option("test", "--split", help="test, PublicTest or PrivateTest (FER-2013); ignored by plain class folders."),
+    split: str = typer.Option("test", "--split", help="test, PublicTest or PrivateTest (FER-2013, FER+); for a folder per class (CK+, SFEW): test (every face) or held-out (the people or films `assistant train` holds out)."),
     weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
     detect: bool = typer.Option(False, "--detect", help="Find and crop each face with the photo detector (detector.photo_model), as `predict` does."),
     live: bool = typer.Option(False, "--live", help="With --detect: see faces exactly as the live session does (detector.video_model, the recognizer.tta setting)."),

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from assistant.cli import options, state
 from assistant.cli.output import console, err_console, print_json, print_note
@@ -58,12 +59,12 @@ def _print_tables(suggestions: Suggestions) -> None:
     for column in ("Title", "Artist", "Genre"):
         music.add_column(column)
     for track in suggestions.music:
-        music.add_row(track.title, track.artist, track.genre)
+        music.add_row(Text(track.title), Text(track.artist), Text(track.genre))
     movies = Table(title=f"Movies ({_marked(suggestions.movie_source)})", title_justify="left")
     for column in ("Title", "Year", "Genres"):
         movies.add_column(column)
     for movie in suggestions.movies:
-        movies.add_row(movie.title, str(movie.year or ""), ", ".join(movie.genres))
+        movies.add_row(Text(movie.title), str(movie.year or ""), Text(", ".join(movie.genres)))
     console.print(music, movies)
     if suggestions.shows_tmdb:
         console.print(ATTRIBUTION, style="dim", highlight=False)

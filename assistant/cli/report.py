@@ -47,7 +47,7 @@ def _suggestions(figures: Figures, with_session: bool) -> RenderableType:
         table.add_column(header)
     for s in figures.suggestions:
         detail = s.artist if s.kind == "music" else (str(s.year) if s.year else "")
-        table.add_row(*([str(s.session_id)] if with_session else []), duration(s.t), s.kind, s.title, detail or "", mood(s.mood))
+        table.add_row(*([str(s.session_id)] if with_session else []), duration(s.t), s.kind, Text(s.title), Text(detail or ""), mood(s.mood))
     return table
 
 

@@ -113,7 +113,7 @@ def _numbered(title: str, detail: str, rows: list[tuple[str, str]], first: int,
     for column in ("title", detail, ""):
         table.add_column(column)
     for number, (name, extra) in enumerate(rows, start=first):
-        table.add_row(str(number), name, extra, MARKS.get(verdicts.get(number), ""))
+        table.add_row(str(number), Text(name), Text(extra), MARKS.get(verdicts.get(number), ""))
     return table
 
 
