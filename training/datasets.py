@@ -22,10 +22,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -38,7 +39,11 @@ from config.errors import UserError
 from recognizer.classes import EMOTIONS
 from recognizer.preprocess import IMAGE_SUFFIXES, INPUT_SIZE, PREPROCESSING_VERSION, to_gray48
 
-SPLITS = ("train", "test", "PublicTest", "PrivateTest")
+SPLITS = ("train", "test", "PublicTest", "PrivateTest", "held-out")
+#: The fraction of a folder-per-class set that `assistant train` holds out by person or film.
+#: A larger fraction holds out these groups and more (groups are taken in a fixed order), so
+#: ``held-out`` stays unseen by any run that held out at least this much.
+HELD_OUT_FRACTION = 0.2
 # The original CSV numbers the classes in this order; EMOTIONS is alphabetical.
 CSV_CLASS_NAMES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 CSV_USAGE = {"train": {"Training"}, "test": {"PublicTest", "PrivateTest"},
@@ -145,6 +150,8 @@ def list_images(data: Path, split: str) -> list[tuple[Path, int]]:
     if not data.is_dir():
         raise DatasetError(f"{data} is not a folder: {EXPECTED_LAYOUT}")
     if (data / "train").is_dir() or (data / "test").is_dir():
+        if split == "held-out":
+            raise DatasetError(f"{data} has splits of its own: use PublicTest or PrivateTest, not held-out")
         sub = "train" if split == "train" else "test"
         folders = _class_folders(data / sub)
         if not folders:
@@ -165,6 +172,9 @@ def list_images(data: Path, split: str) -> list[tuple[Path, int]]:
             raise DatasetError(f"no {split}_* files in {data}: the {split} split needs FER-2013's file names")
     if not items:
         raise DatasetError(f"no images found in {data}: {EXPECTED_LAYOUT}")
+    if split == "held-out":
+        held = held_out_groups(items, HELD_OUT_FRACTION)
+        items = [(path, label) for path, label in items if group_of(path) in held]
     return items
 
 
@@ -332,6 +342,8 @@ def load_split(data: Path, split: str, use_cache: bool = True) -> FaceSet:
     data = Path(data).expanduser()
     if not data.exists():
         raise DatasetError(f"{data} does not exist: {EXPECTED_LAYOUT}")
+    if split == "held-out" and (data.is_file() or is_ferplus(data)):
+        raise DatasetError(f"{data} has splits of its own: use PublicTest or PrivateTest, not held-out")
     if data.is_file():
         if data.suffix.lower() != ".csv":
             raise DatasetError(f"{data} is not a CSV file: {EXPECTED_LAYOUT}")
@@ -350,6 +362,11 @@ def load_split(data: Path, split: str, use_cache: bool = True) -> FaceSet:
         items = list_images(data, split)
         key = [split] + [_file_key(path, label) for path, label in items]
         reader = partial(_decode_folder, items)
+    return _decoded(key, reader, use_cache, f"{data} ({split})")
+
+
+def _decoded(key: list[str], reader: Callable[[], FaceSet], use_cache: bool, what: str) -> FaceSet:
+    """The faces ``reader`` decodes, from the disk cache when ``key`` was decoded before."""
     cache = _cache_path(key)
     faces = _load_cached(cache) if use_cache else None
     if faces is None:
@@ -357,5 +374,64 @@ def load_split(data: Path, split: str, use_cache: bool = True) -> FaceSet:
         if use_cache and len(faces):
             _save_cache(cache, faces)
     if not len(faces):
-        raise DatasetError(f"none of the images in {data} ({split}) could be read")
+        raise DatasetError(f"none of the images in {what} could be read")
     return faces
+
+
+def has_given_splits(data: Path) -> bool:
+    """Whether a dataset names its own held-out faces (FER-2013's test folder or CSV, FER+'s Valid/Test)."""
+    data = Path(data).expanduser()
+    return data.is_file() or is_ferplus(data) or (data / "test").is_dir()
+
+
+#: A file name that says whose face it is: the person or film, then two numbers.
+GROUPED_NAME = re.compile(r"(?P<group>.+?)[_-]+\d+[_-]+\d+")
+
+
+def group_of(path: Path) -> str | None:
+    """Who a face belongs to, from file names that say it: ``S010_004_00000017`` (CK+: subject S010,
+    sequence 004, frame 17) and ``AlexEmma_000225840_00000024`` (SFEW: film, timestamp, frame; a
+    few SFEW names use a hyphen) both end in two numbers after the person or film. None otherwise."""
+    match = GROUPED_NAME.fullmatch(path.stem)
+    return match["group"] if match else None
+
+
+def held_out_groups(items: list[tuple[Path, int]], fraction: float) -> set[str]:
+    """The people (or films) whose faces are held out: about ``fraction`` of the faces, whole groups only.
+
+    Frames of one sequence or one scene are nearly the same picture, so a random split would
+    leak them into both halves. Groups are taken in the order of a hash of their name, so
+    the split does not depend on the order files are listed in, nor change when a group is added.
+    """
+    sizes: dict[str, int] = {}
+    for path, _ in items:
+        group = group_of(path)
+        if group is None:
+            raise DatasetError(f"cannot hold out part of {path.parent.parent}: {path.name} does not say whose face it is "
+                               "(expected PERSON_NUMBER_NUMBER, as CK+ and SFEW name their files)")
+        sizes[group] = sizes.get(group, 0) + 1
+    if len(sizes) < 2:
+        raise DatasetError(f"cannot hold out part of {items[0][0].parent.parent}: all its faces are of one person or film")
+    order = sorted(sizes, key=lambda group: hashlib.sha256(group.encode()).hexdigest())
+    held, count, wanted = set(), 0, fraction * len(items)
+    for group in order[:-1]:  # at least one group is left to train on
+        if count >= wanted:
+            break
+        held.add(group)
+        count += sizes[group]
+    return held
+
+
+def load_group_part(data: Path, part: str, fraction: float, use_cache: bool = True) -> FaceSet:
+    """The training (``part="train"``) or held-out (``"held_out"``) faces of a folder-per-class set,
+    divided by person or film (`held_out_groups`)."""
+    if part not in ("train", "held_out"):
+        raise ValueError(part)
+    data = Path(data).expanduser()
+    if not data.exists():
+        raise DatasetError(f"{data} does not exist: {EXPECTED_LAYOUT}")
+    items = list_images(data, "train")
+    held = held_out_groups(items, fraction)
+    chosen = [(path, label) for path, label in items if (group_of(path) in held) == (part == "held_out")]
+    key = [part, f"{fraction:g}"] + [_file_key(path, label) for path, label in chosen]
+    return _decoded(key, partial(_decode_folder, chosen), use_cache, f"{data} ({part.replace('_', '-')})")

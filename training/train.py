@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import pickle
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,23 +30,29 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
-from torch.utils.data import BatchSampler, Sampler
 
 from config.errors import UserError
 from recognizer.inference import batched_probabilities, bf16_by_default
-from recognizer.models import HEAD_METRICS_SUFFIX, add_fer2013_head, build_model
+from recognizer.models import HEAD_METRICS_SUFFIX, add_fer2013_head, build_model, freeze_stages
 from recognizer.models.vgg48 import Fer2013Head
 from recognizer.weights import load_weights, save_weights
 from training.augment import BatchAugment, WebcamEffects
 from training.datasets import FaceSet, load_split, one_hot
-from training.distributed import DistInfo, all_reduce_sum, cleanup, init_distributed, resolve_device
+from training.sources import MixedBatches, TrainingSource, class_mass, load_sources
+from training.distributed import all_reduce_sum, cleanup, init_distributed, resolve_device
 from training.metrics import classification_report
 from training.original_labels import original_labels
 
 
 @dataclass
 class TrainConfig:
-    data: Path
+    # One dataset, or several mixed in every batch (`training.sources`); the first one's
+    # passes count the epochs.
+    data: Path | list[Path]
+    # Each source's share of a batch, in the order of ``data`` (None: in proportion to their sizes).
+    shares: list[float] | None = None
+    # Fraction of a set without splits of its own held out, by person or film, to judge it.
+    held_out_fraction: float = 0.2
     arch: str = "vgg48"
     epochs: int = 70
     batch_size: int = 128
@@ -60,6 +64,9 @@ class TrainConfig:
     # Loss weight per class ∝ (1 / frequency) ** power: 0.5 lifts disgust (1.5% of the
     # data) without giving up the accuracy a full inverse weighting costs.
     class_weight_power: float = 0.5
+    # Logit adjustment (Menon et al., ICLR 2021): train on logits + τ·log(class prior), so the
+    # raw logits at inference favour no class for being frequent. 0 switches it off.
+    logit_adjust: float = 0.0
     ema_decay: float = 0.999
     # Webcam effects simulated in training (training.augment.WebcamEffects.parse).
     webcam: str = "none"
@@ -76,6 +83,9 @@ class TrainConfig:
     original_weight: float = 0.0
     # >0: train only a new FER-2013 head owning this many final stages, on the ``init`` weights.
     fer2013_head: int = 0
+    # Keep the first N stages of vgg48 as ``init`` has them (weights and batch-norm statistics).
+    # A FER-2013 head that reads only those stages then stays valid; otherwise it is dropped.
+    freeze: int = 0
     # "cuda" when a GPU is visible, else "cpu"; or either by name.
     device: str = "auto"
     # bfloat16 autocast: always on a GPU; on a CPU where it is native (or ASSISTANT_PRECISION=bf16).
@@ -83,19 +93,20 @@ class TrainConfig:
     val_split: str = "PublicTest"
     command: str = ""
 
+    def __post_init__(self) -> None:
+        self.data = [Path(self.data)] if isinstance(self.data, (str, Path)) else [Path(path) for path in self.data]
+
     def to_dict(self) -> dict[str, Any]:
-        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        def plain(value: Any) -> Any:
+            if isinstance(value, list):
+                return [plain(item) for item in value]
+            return str(value) if isinstance(value, Path) else value
+
+        return {k: plain(v) for k, v in asdict(self).items()}
 
 
-LABEL_MODES = ("votes", "majority")
-
-
-def training_targets(faces: FaceSet, mode: str, original: np.ndarray | None = None, original_weight: float = 0.0) -> np.ndarray:
-    """(N, 7) distributions the loss aims at: the votes, or the majority label one-hot;
-    with ``original`` (FER-2013 labels, -1 where unknown) mixed in at ``original_weight``."""
-    if mode not in LABEL_MODES:
-        raise UserError(f"unknown --labels {mode!r}: choose {' or '.join(LABEL_MODES)}")
-    targets = faces.votes if mode == "votes" else one_hot(faces.labels)
+def mix_original(targets: np.ndarray, original: np.ndarray | None, original_weight: float) -> np.ndarray:
+    """``targets`` with ``original`` (FER-2013 labels, -1 where unknown) mixed in at ``original_weight``."""
     if original is None or not original_weight:
         return targets
     known = original >= 0
@@ -104,60 +115,15 @@ def training_targets(faces: FaceSet, mode: str, original: np.ndarray | None = No
     return mixed
 
 
-def load_original_labels(config: TrainConfig, train: FaceSet) -> np.ndarray | None:
-    """The FER-2013 label of each FER+ training face, when ``config.original`` names FER-2013."""
+def apply_original_labels(config: TrainConfig, sources: list[TrainingSource]) -> np.ndarray | None:
+    """Mix FER-2013's label of each FER+ training face (the first source) into its target,
+    when ``config.original`` names FER-2013; return those labels for the log."""
     if config.original is None:
         return None
-    return original_labels(train, load_split(config.original, "train"))
-
-
-class FaceBatches:
-    """The training set on the training device, served as augmented batches in the sampler's order.
-
-    The faces (uint8, 62 MB for FER+) are moved to the device once and augmented there a
-    batch at a time, so no loader processes are needed on a CPU or a GPU.
-    """
-
-    def __init__(self, faces: FaceSet, targets: np.ndarray, sampler: Sampler[int], batch_size: int,
-                 augment: BatchAugment, device: torch.device) -> None:
-        self.images = torch.from_numpy(faces.images).unsqueeze(1).to(device)
-        self.targets = torch.from_numpy(targets).to(device)
-        self.batches = BatchSampler(sampler, batch_size, drop_last=False)
-        self.augment = augment
-
-    def __len__(self) -> int:
-        return len(self.batches)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for indices in self.batches:
-            index = torch.tensor(indices, device=self.images.device)
-            yield self.augment(self.images[index]), self.targets[index]
-
-
-class ResumableSampler(Sampler[int]):
-    """A seeded permutation per epoch, sharded over processes, that can skip batches already done.
-
-    torch's DistributedSampler cannot start mid-epoch, and resuming an interrupted epoch
-    from its first batch would train those batches twice.
-    """
-
-    def __init__(self, size: int, seed: int, info: DistInfo, batch_size: int) -> None:
-        self.size, self.seed, self.info, self.batch_size = size, seed, info, batch_size
-        self.epoch, self.skip_batches = 0, 0
-        self.per_rank = math.ceil(size / info.world_size)
-
-    def set_epoch(self, epoch: int, skip_batches: int = 0) -> None:
-        self.epoch, self.skip_batches = epoch, skip_batches
-
-    def __iter__(self):
-        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-        order = torch.randperm(self.size, generator=generator)
-        padded = torch.cat([order, order[: self.per_rank * self.info.world_size - self.size]])
-        mine = padded[self.info.rank::self.info.world_size]
-        return iter(mine[self.skip_batches * self.batch_size:].tolist())
-
-    def __len__(self) -> int:
-        return max(0, self.per_rank - self.skip_batches * self.batch_size)
+    first = sources[0]
+    original = original_labels(first.faces, load_split(config.original, "train"))
+    first.targets = mix_original(first.targets, original, config.original_weight)
+    return original
 
 
 def ema_update(decay: float):
@@ -189,7 +155,8 @@ def make_progress(console: Console) -> Progress:
                     TimeRemainingColumn(), console=console, transient=True)
 
 
-def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, config, info, progress, device) -> dict[str, float]:
+def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, config, info, progress, device,
+                    logit_offset: torch.Tensor | None = None) -> dict[str, float]:
     model.train()
     totals = torch.zeros(3, dtype=torch.float64)  # loss sum, correct, seen
     task = progress.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader), loss=0.0, acc=0.0) if progress else None
@@ -197,7 +164,8 @@ def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, 
         images = images.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
             logits = model(images)
-        loss = criterion(logits.float(), targets)
+        logits = logits.float()
+        loss = criterion(logits if logit_offset is None else logits + logit_offset, targets)
         labels = targets.argmax(1)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -220,37 +188,70 @@ def evaluate(model: nn.Module, faces: FaceSet, amp: bool, device: torch.device) 
     return classification_report(faces.labels, probabilities)
 
 
-def load_data(config: TrainConfig, info: DistInfo) -> tuple[FaceSet, FaceSet | None]:
-    train = load_split(config.data, "train")
-    try:
-        val = load_split(config.data, config.val_split)
-    except UserError as error:
-        if info.is_main:
-            print(f"note: no validation split ({error}); the last epoch's weights are kept", file=sys.stderr)
-        val = None
-    return train, val
+def balanced_recall(report: dict[str, Any]) -> float:
+    """Mean recall over the classes present: accuracy as if every class were equally common."""
+    recalls = [entry["recall"] for entry in report["per_class"].values() if entry["support"]]
+    return float(np.mean(recalls)) if recalls else 0.0
+
+
+def validate(model: nn.Module, sources: list[TrainingSource], amp: bool, device: torch.device) -> dict[str, float]:
+    """Each source's held-out accuracy and balanced recall, and the figure that selects the epoch:
+    balanced recall averaged over the sources, so that neither a frequent class nor a large
+    source decides alone. ``val_acc`` stays the first source's accuracy, comparable with single-set runs."""
+    row: dict[str, float] = {}
+    balanced = []
+    for index, source in enumerate(sources):
+        if source.held_out is None:
+            continue
+        report = evaluate(model, source.held_out, amp, device)
+        if index == 0:
+            row.update(val_acc=report["accuracy"], val_macro_f1=report["macro_f1"])
+        if len(sources) > 1:
+            row[f"{source.name}_acc"] = report["accuracy"]
+            row[f"{source.name}_balanced"] = balanced_recall(report)
+        balanced.append(balanced_recall(report))
+    if balanced:
+        row["val_balanced"] = float(np.mean(balanced))
+    return row
 
 
 def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: dict[str, Any],
-                     validated: bool) -> dict[str, Any]:
+                     sources: list[TrainingSource]) -> dict[str, Any]:
     """How the weights were trained and what they measured, for their manifest.
 
     A FER-2013 head changes nothing the product's output depends on, so those weights keep
     their own training record, figures and neutral reference, and the head's run is added
-    beside them.
+    beside them. Fine-tuning with the shared stages frozen keeps the init's FER-2013 head,
+    and with it the head's own record and figures.
     """
     training = {"command": config.command, "epoch": best["epoch"], "epochs": config.epochs, "seed": config.seed,
-                "data": str(config.data), "labels": config.labels,
+                "data": ", ".join(str(path) for path in config.data), "labels": config.labels,
                 "original_weight": config.original_weight if config.original else None,
-                "webcam": config.webcam, "init": str(config.init) if config.init else None}
-    figures = {k: best[k] for k in ("val_acc", "val_macro_f1")}
+                "webcam": config.webcam, "init": str(config.init) if config.init else None,
+                "logit_adjust": config.logit_adjust, "freeze": config.freeze,
+                "sources": [source.record() for source in sources]}
+    validated = best.get("val_acc") is not None
+    figures = {k: best[k] for k in ("val_acc", "val_macro_f1", "val_balanced") if best.get(k) is not None}
     if not config.fer2013_head:
-        return {"training": training, "metrics": {config.val_split: figures} if validated else {}}
+        entries: dict[str, Any] = {"training": training, "metrics": {config.val_split: figures} if validated else {}}
+        if init_manifest.get("config", {}).get("fer2013_head_stages") and kept_fer2013_head(config, init_manifest):
+            head_metrics = {key: value for key, value in init_manifest.get("metrics", {}).items()
+                            if key.endswith(HEAD_METRICS_SUFFIX["fer2013"])}
+            entries["metrics"].update(head_metrics)
+            entries["fer2013_head_training"] = init_manifest.get("fer2013_head_training")
+        return entries
     kept = {key: init_manifest[key] for key in ("training", "neutral_reference") if key in init_manifest}
     metrics = dict(init_manifest.get("metrics", {}))
     if validated:
         metrics[config.val_split + HEAD_METRICS_SUFFIX["fer2013"]] = figures
     return {**kept, "fer2013_head_training": {**training, "own_stages": config.fer2013_head}, "metrics": metrics}
+
+
+def kept_fer2013_head(config: TrainConfig, init_manifest: dict[str, Any]) -> bool:
+    """Whether fine-tuning leaves every stage the init's FER-2013 head reads as it was."""
+    model_config = init_manifest.get("config", {})
+    own = model_config.get("fer2013_head_stages", 0)
+    return bool(own) and config.freeze >= len(model_config.get("widths", ())) - own
 
 
 def whole_model(module: nn.Module) -> nn.Module:
@@ -262,6 +263,57 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     tmp.replace(path)  # an interrupted write never clobbers the previous checkpoint
+
+
+def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str, Any], dict[str, Any]]:
+    """The model to train (the init weights, or a new network), its config dict and the init's manifest."""
+    if config.fer2013_head and not config.init:
+        raise UserError("--fer2013-head adds a head to trained weights: name them with --init")
+    init_manifest: dict[str, Any] = {}
+    if config.init:
+        model, init_manifest = load_weights(config.init)
+        config.arch, model_config = init_manifest["arch"], init_manifest["config"]
+        say(f"starting from {config.init} ({config.arch})")
+    else:
+        model, model_config = build_model(config.arch, pretrained=config.pretrained)
+    if config.fer2013_head:
+        model = add_fer2013_head(model, config.fer2013_head)
+        model_config = {**model_config, "fer2013_head_stages": config.fer2013_head}
+        say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s); the product's output is kept as it is")
+        return model, model_config, init_manifest
+    freeze_stages(model, config.freeze)
+    if model_config.get("fer2013_head_stages") and not kept_fer2013_head(config, init_manifest):
+        model.drop_fer2013_head()
+        model_config = {**model_config, "fer2013_head_stages": 0}
+        say(f"note: the FER-2013 head of {config.init} is dropped: it reads stages this run changes "
+            f"(--freeze {len(model_config['widths']) - init_manifest['config']['fer2013_head_stages']} keeps it)")
+    return model, model_config, init_manifest
+
+
+def build_optimization(config: TrainConfig, model: nn.Module, steps_per_epoch: int):
+    """SGD with Nesterov momentum; a linear warm-up, then cosine decay to zero, stepped every batch."""
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=config.lr, momentum=config.momentum,
+                                weight_decay=config.weight_decay, nesterov=True)
+    warmup = max(1, config.warmup_epochs * steps_per_epoch)
+    total = max(warmup + 1, config.epochs * steps_per_epoch)
+    scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, [
+        torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=warmup),
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total - warmup),
+    ], milestones=[warmup])
+    return optimizer, scheduler
+
+
+def describe_data(config: TrainConfig, sources: list[TrainingSource], original: np.ndarray | None) -> str:
+    first = sources[0]
+    if len(sources) == 1:
+        text = (f"train: {len(first.faces)} faces ({first.faces.skipped} unreadable skipped"
+                + (f", {first.faces.left_out} with no clear emotion left out" if first.faces.left_out else "") + ")"
+                + (f", {config.val_split}: {len(first.held_out)}" if first.held_out is not None else ""))
+    else:
+        text = "\n".join(f"source {source.describe()}" for source in sources) + "\n"
+    return (text + f"labels: {config.labels}"
+            + (f" + FER-2013 labels at {config.original_weight:g} ({int((original >= 0).sum())} faces matched)"
+               if original is not None else ""))
 
 
 def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
@@ -279,50 +331,32 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
 
-    train_set, val_set = load_data(config, info)
-    original = load_original_labels(config, train_set)
-    targets = training_targets(train_set, config.labels, original, config.original_weight)
-    say(f"train: {len(train_set)} faces ({train_set.skipped} unreadable skipped"
-        + (f", {train_set.left_out} with no clear emotion left out" if train_set.left_out else "") + ")"
-        + (f", {config.val_split}: {len(val_set)}" if val_set else "")
-        + f"; labels: {config.labels}"
-        + (f" + FER-2013 labels at {config.original_weight:g} ({int((original >= 0).sum())} faces matched)" if original is not None else "")
-        + f"; webcam effects: {effects.describe()}; device: {device}; bf16: {'on' if config.amp else 'off'}; processes: {info.world_size}")
+    sources = load_sources(config.data, config.shares, config.labels, config.val_split, config.held_out_fraction)
+    original = apply_original_labels(config, sources)
+    validated = any(source.held_out is not None for source in sources)
+    if not validated and info.is_main:
+        print(f"note: no validation split ({config.val_split}); the last epoch's weights are kept", file=sys.stderr)
+    say(describe_data(config, sources, original)
+        + f"; webcam effects: {effects.describe()}; device: {device}; bf16: {'on' if config.amp else 'off'}"
+        + (f"; logit adjustment τ={config.logit_adjust:g}" if config.logit_adjust else "")
+        + f"; processes: {info.world_size}")
 
-    if config.fer2013_head and not config.init:
-        raise UserError("--fer2013-head adds a head to trained weights: name them with --init")
-    init_manifest: dict[str, Any] = {}
-    if config.init:
-        model, init_manifest = load_weights(config.init)
-        config.arch, model_config = init_manifest["arch"], init_manifest["config"]
-        say(f"starting from {config.init} ({config.arch})")
-    else:
-        model, model_config = build_model(config.arch, pretrained=config.pretrained)
-    if config.fer2013_head:
-        model = add_fer2013_head(model, config.fer2013_head)
-        model_config = {**model_config, "fer2013_head_stages": config.fer2013_head}
-        say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s); the product's output is kept as it is")
+    model, model_config, init_manifest = build_training_model(config, say)
     model = model.to(device=device, memory_format=torch.channels_last)
     ema = AveragedModel(model, multi_avg_fn=ema_update(config.ema_decay), use_buffers=True)
     device_ids = [device.index] if device.type == "cuda" else None
     train_model = nn.parallel.DistributedDataParallel(model, device_ids=device_ids) if info.enabled else model
 
-    sampler = ResumableSampler(len(train_set), config.seed, info, config.batch_size)
     augment = BatchAugment(effects, torch.Generator(device).manual_seed(config.seed + info.rank))
-    loader = FaceBatches(train_set, targets, sampler, config.batch_size, augment, device)
-    steps_per_epoch = math.ceil(sampler.per_rank / config.batch_size)
-    criterion = nn.CrossEntropyLoss(weight=class_weights(targets.sum(axis=0), config.class_weight_power).to(device),
+    loader = MixedBatches(sources, config.batch_size, config.seed, info, augment, device)
+    mass = class_mass(sources)
+    criterion = nn.CrossEntropyLoss(weight=class_weights(mass, config.class_weight_power).to(device),
                                     label_smoothing=config.label_smoothing)
-    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=config.lr, momentum=config.momentum,
-                                weight_decay=config.weight_decay, nesterov=True)
-    warmup = max(1, config.warmup_epochs * steps_per_epoch)
-    total = max(warmup + 1, config.epochs * steps_per_epoch)
-    scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, [
-        torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=warmup),
-        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total - warmup),
-    ], milestones=[warmup])
+    logit_offset = (config.logit_adjust * torch.log(torch.tensor(mass, dtype=torch.float32).clamp_min(1e-4))).to(device) \
+        if config.logit_adjust else None
+    optimizer, scheduler = build_optimization(config, model, loader.steps_per_epoch)
 
-    start_epoch, skip_batches, best = 0, 0, {"val_acc": -1.0, "epoch": None}
+    start_epoch, skip_batches, best = 0, 0, {"val_acc": None, "val_balanced": -1.0, "epoch": None}
     if config.resume:
         try:
             checkpoint = torch.load(config.resume, map_location=device, weights_only=True)
@@ -348,20 +382,20 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
             progress.start()
         for epoch in range(start_epoch, config.epochs):
             started = time.monotonic()
-            sampler.set_epoch(epoch, skip_batches if epoch == start_epoch else 0)
+            loader.set_epoch(epoch, skip_batches if epoch == start_epoch else 0)
             row: dict[str, Any] = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
             row.update(train_one_epoch(train_model, criterion, optimizer, scheduler, ema, loader, epoch, config, info,
-                                       progress, device))
+                                       progress, device, logit_offset))
             if info.is_main:
-                if val_set is not None:
-                    report = evaluate(ema.module, val_set, config.amp, device)
-                    row.update(val_acc=report["accuracy"], val_macro_f1=report["macro_f1"])
+                if validated:
+                    row.update(validate(ema.module, sources, config.amp, device))
                 row["seconds"] = round(time.monotonic() - started, 1)
-                improved = val_set is None or row["val_acc"] > best["val_acc"]
+                improved = not validated or row["val_balanced"] > best["val_balanced"]
                 if improved:
-                    best = {"val_acc": row.get("val_acc"), "val_macro_f1": row.get("val_macro_f1"), "epoch": epoch + 1}
+                    best = {"val_acc": row.get("val_acc"), "val_macro_f1": row.get("val_macro_f1"),
+                            "val_balanced": row.get("val_balanced", -1.0), "epoch": epoch + 1}
                     save_weights(whole_model(ema.module), config.arch, model_config, out / "best.safetensors",
-                                 **manifest_entries(config, best, init_manifest, val_set is not None))
+                                 **manifest_entries(config, best, init_manifest, sources))
                 _append_metrics(metrics_path, row)
                 save_checkpoint(out / "last.pt", checkpoint_state(epoch + 1, 0))
                 say(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
@@ -370,9 +404,9 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
         if progress:
             progress.stop()
         if info.is_main:
-            done = max(0, scheduler.last_epoch - epoch * steps_per_epoch)
+            done = max(0, scheduler.last_epoch - epoch * loader.steps_per_epoch)
             # Stopped after the epoch's last step (while validating): resume with the next one.
-            state = checkpoint_state(epoch + 1, 0) if done >= steps_per_epoch else checkpoint_state(epoch, done)
+            state = checkpoint_state(epoch + 1, 0) if done >= loader.steps_per_epoch else checkpoint_state(epoch, done)
             save_checkpoint(out / "last.pt", state)
         raise UserError(f"interrupted: checkpoint saved; continue with --resume {out / 'last.pt'}") from None
     finally:

@@ -62,3 +62,15 @@ def add_fer2013_head(model: nn.Module, own_stages: int) -> Fer2013Head:
     except ValueError as error:
         raise UserError(f"--fer2013-head: {error}") from None
     return Fer2013Head(model)
+
+
+def freeze_stages(model: nn.Module, stages: int) -> None:
+    """Fine-tune only what comes after the first ``stages`` stages (see `Vgg48.freeze_stages`)."""
+    if not stages:
+        return
+    if not isinstance(model, Vgg48):
+        raise UserError("--freeze is for vgg48 weights only")
+    try:
+        model.freeze_stages(stages)
+    except ValueError as error:
+        raise UserError(f"--freeze: {error}") from None

@@ -64,6 +64,25 @@ class Vgg48(nn.Module):
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
         self.fer2013_head = self._branch(config.fer2013_head_stages) if config.fer2013_head_stages else None
+        self.frozen_layers = 0
+
+    def train(self, mode: bool = True) -> Vgg48:
+        super().train(mode)
+        self.features[:self.frozen_layers].eval()
+        return self
+
+    def freeze_stages(self, stages: int) -> None:
+        """Keep the first ``stages`` stages as they are while the rest trains: no gradients, and
+        batch norm's running statistics untouched (those layers stay in eval mode)."""
+        if not 0 <= stages < len(self.config.widths):
+            raise ValueError(f"0 to {len(self.config.widths) - 1} stages can be frozen, not {stages}")
+        self.frozen_layers = self._shared_layers(len(self.config.widths) - stages) if stages else 0
+        for parameter in self.features[:self.frozen_layers].parameters():
+            parameter.requires_grad_(False)
+
+    def drop_fer2013_head(self) -> None:
+        self.fer2013_head = None
+        self.config = replace(self.config, fer2013_head_stages=0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
