@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from ipaddress import ip_address
+from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from config import CONFIG_DIR
 from config.errors import UserError
@@ -27,7 +29,32 @@ ENV_OVERRIDES = {
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are no durations: a budget of inf overflowed the clock, a nan one never ended.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _safe_base_url(value: str) -> str:
+    """Keys and saved tokens travel to this address: https, or plain http only to this machine
+    (a local proxy or a test server)."""
+    url = urlparse(value)
+    if url.scheme == "https" and url.hostname:
+        return value
+    if url.scheme == "http" and _is_loopback(url.hostname):
+        return value
+    raise ValueError(f"{value!r} must be an https:// address (plain http only on this machine, "
+                     "such as http://127.0.0.1:PORT): keys and tokens are sent there")
+
+
+BaseUrl = Annotated[str, AfterValidator(_safe_base_url)]
 
 
 class DetectorSettings(_Section):
@@ -61,22 +88,22 @@ class SessionSettings(_Section):
 
 class RecommendSettings(_Section):
     policy: str
-    budget_s: float = Field(gt=0.0)
+    budget_s: float = Field(gt=0.0, le=600.0)
     cache_ttl_s: int = Field(ge=0)
     offline: bool
     learn: bool
 
 
 class SpotifySettings(_Section):
-    api_base: str
-    accounts_base: str
+    api_base: BaseUrl
+    accounts_base: BaseUrl
     redirect_uri: str
     market: str
     play: bool
 
 
 class TmdbSettings(_Section):
-    api_base: str
+    api_base: BaseUrl
     language: str
     region: str
     min_vote_count: int = Field(ge=0)

@@ -8,13 +8,19 @@ with their retries off and every call goes through ``call_with_backoff`` under a
 from __future__ import annotations
 
 import itertools
+import json
 import logging
+import os
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Callable, TypeVar
 
+import platformdirs
 import requests
 
 from config.errors import UserError
@@ -25,6 +31,10 @@ T = TypeVar("T")
 BACKOFF_FIRST_S = 0.25
 BACKOFF_CAP_S = 2.0
 MAX_ATTEMPTS = 3
+# A spent quota without a Retry-After: wait this long before calling again.
+QUOTA_DEFAULT_BLOCK_S = 3600.0
+# The most of a server's own error message a one-line reason quotes.
+SERVER_MESSAGE_CHARS = 160
 
 
 class SourceFault(UserError):
@@ -38,6 +48,8 @@ class Failure:
     reason: str
     retryable: bool = False
     retry_after_s: float | None = None
+    # A spent quota: no call to the service for this long, in this process or the next one.
+    block_s: float | None = None
 
 
 class Deadline:
@@ -58,6 +70,10 @@ def call_with_backoff(call: Callable[[float], T], deadline: Deadline, describe: 
     A wait that would not fit in the budget (such as ``Retry-After: 3600``) is not waited:
     the fault is raised at once, so the caller falls back instead of hanging.
     """
+    until = blocked_until(service)
+    if until is not None:
+        raise SourceFault(f"{service}: quota exceeded; no calls until {datetime.fromtimestamp(until):%Y-%m-%d %H:%M}, "
+                          "as it asked (calling during the ban lengthens it)")
     wait = BACKOFF_FIRST_S
     for attempt in itertools.count(1):
         timeout = deadline.remaining()
@@ -68,6 +84,8 @@ def call_with_backoff(call: Callable[[float], T], deadline: Deadline, describe: 
         except Exception as error:  # noqa: BLE001 - every fault becomes one line and a fallback
             failure = describe(error)
         reason = f"{service}: {scrub(failure.reason)}"
+        if failure.block_s is not None:
+            block(service, failure.block_s)
         if not failure.retryable or attempt == MAX_ATTEMPTS:
             raise SourceFault(reason) from None
         pause = failure.retry_after_s if failure.retry_after_s is not None else wait
@@ -85,20 +103,85 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
-def status_reason(status: int, retry_after: float | None = None) -> Failure:
-    """The one-line reason for an HTTP status, shared by the Spotify and TMDB clients."""
+def server_message(text: str | None) -> str:
+    """A server's own error message as one short line, secrets scrubbed."""
+    line = " ".join((text or "").split())
+    if len(line) > SERVER_MESSAGE_CHARS:
+        line = line[:SERVER_MESSAGE_CHARS - 1] + "…"
+    return scrub(line)
+
+
+def status_reason(status: int, retry_after: float | None = None, message: str | None = None,
+                  code: str | None = None) -> Failure:
+    """The one-line reason for an HTTP status, shared by the Spotify and TMDB clients, quoting the
+    server's own ``message``, with its machine-readable ``code`` (Spotify's ``reason``) when it has one."""
+    said = server_message(message)
     if status == 401:
-        return Failure("rejected the credentials (HTTP 401)")
+        return Failure("rejected the credentials (HTTP 401" + (f": {said})" if said else ")"))
     if status == 403:
-        return Failure("refused access (HTTP 403)")
+        if "premium" in said.lower() and "owner" in said.lower():
+            return Failure(f"refused access (HTTP 403: {said}); since February 2026 a development-mode app "
+                           "works only while its owner has Spotify Premium")
+        return Failure("refused access (HTTP 403" + (f": {said})" if said else ")"))
     if status == 404:
         return Failure("endpoint not found (HTTP 404); check the api_base setting")
+    if status == 429 and code == "QUOTA_EXCEEDED":
+        wait = retry_after if retry_after is not None else QUOTA_DEFAULT_BLOCK_S
+        return Failure(f"quota exceeded (HTTP 429 QUOTA_EXCEEDED); no calls for {_human_seconds(wait)}",
+                       block_s=wait)
     if status == 429:
         after = f", retry after {retry_after:g} s" if retry_after is not None else ""
         return Failure(f"rate limited (HTTP 429{after})", retryable=True, retry_after_s=retry_after)
     if status >= 500:
         return Failure(f"server error (HTTP {status})", retryable=True)
     return Failure(f"unexpected answer (HTTP {status})")
+
+
+def _human_seconds(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 60:.3g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+# ---- quota bans, remembered on disk ---------------------------------------------------------
+
+def _blocks_file() -> Path:
+    return Path(platformdirs.user_cache_dir("assistant")) / "blocked_until.json"
+
+
+def _read_blocks() -> dict[str, float]:
+    try:
+        data = json.loads(_blocks_file().read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def blocked_until(service: str) -> float | None:
+    """When a spent quota of ``service`` ends (a Unix time), or None when it may be called."""
+    until = _read_blocks().get(service)
+    return until if until is not None and until > time.time() else None
+
+
+def block(service: str, seconds: float) -> None:
+    """Remember that ``service`` may not be called for ``seconds``: a ban outlives this process,
+    so the next command does not call again and lengthen it. A file that cannot be written only
+    loses the memory of the ban."""
+    blocks = {name: until for name, until in _read_blocks().items() if until > time.time()}
+    blocks[service] = max(blocks.get(service, 0.0), time.time() + seconds)
+    path = _blocks_file()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
+            json.dump(blocks, handle)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
+
+
+def clear_blocks() -> None:
+    """Forget every ban (``forget --all``: the file says which services were used and when)."""
+    _blocks_file().unlink(missing_ok=True)
 
 
 def transport_reason(error: Exception) -> Failure | None:

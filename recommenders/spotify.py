@@ -73,7 +73,10 @@ def describe(error: Exception) -> Failure:
     """One line for whatever spotipy or requests raised."""
     if isinstance(error, spotipy.SpotifyException):
         headers = error.headers or {}
-        return status_reason(error.http_status, retry_after_seconds(headers.get("Retry-After")))
+        # spotipy's msg is "URL:\n message"; the URL may carry a query, the message is the server's own.
+        message = str(error.msg or "").partition(":\n")[2] or None
+        return status_reason(error.http_status, retry_after_seconds(headers.get("Retry-After")), message,
+                             getattr(error, "reason", None))
     if isinstance(error, SpotifyOauthError):
         if error.error == "invalid_client":
             return Failure("rejected the client id or secret (invalid_client)")

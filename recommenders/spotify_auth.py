@@ -4,7 +4,7 @@ queue suggestions on the user's device (`start --play`).
 PKCE needs the app's client id but not its secret. Spotify refuses ``localhost`` redirects,
 so the redirect is a loopback IP such as ``http://127.0.0.1:8888/callback``, where spotipy
 listens once for the browser. The token is cached in the platform's data dir in a file only
-the user can read (created 0600, never chmod-ed after the fact).
+the user can read (created 0600, never chmod-ed after the fact, and replaced whole by a rename).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,10 +63,17 @@ class PrivateTokenFile(CacheHandler):
         register_secret(token_info.get("access_token"))
         register_secret(token_info.get("refresh_token"))
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_CREAT
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(token_info, handle)
+        # A new file beside the old one, renamed over it: a crash mid-refresh leaves the old
+        # login whole instead of an empty file (mkstemp creates it 0600).
+        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(token_info, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def require_client_id() -> str:
@@ -113,8 +121,11 @@ def login(settings: SpotifySettings, timeout_s: float) -> str:
             raise UserError(f"cannot listen on {settings.redirect_uri} for the login redirect: "
                             "the port is in use") from None
         if isinstance(error, SpotifyException) and error.http_status == 403:
-            raise UserError("Spotify refused this account (HTTP 403): an app in development mode must list it "
-                            "under User Management in the developer dashboard") from None
+            reason = scrub(describe(error).reason)
+            hint = "" if "Premium" in reason else (
+                "; a development-mode app works only for the accounts (at most 5) listed under User Management "
+                "in the developer dashboard")
+            raise UserError(f"Spotify refused this login: {reason}{hint}") from None
         raise UserError(f"Spotify login failed: {scrub(describe(error).reason)}") from None
     if not isinstance(profile, dict):
         raise UserError("Spotify login failed: malformed response from /me")

@@ -45,17 +45,34 @@ class TmdbCredentials:
             value = os.environ.get(variable, "").strip()
             if value:
                 register_secret(value)
-                return cls(value, bearer)
+                # A read access token pasted into TMDB_API_KEY is sent as what it is: as a query
+                # parameter TMDB answers it with a 401.
+                return cls(value, bearer or looks_like_read_access_token(value))
         return None
 
 
 def describe(error: Exception) -> Failure:
     """One line for whatever tmdbsimple or requests raised (never str(error): its URL has the key)."""
     if isinstance(error, requests.HTTPError) and error.response is not None:
-        return status_reason(error.response.status_code, retry_after_seconds(error.response.headers.get("Retry-After")))
+        response = error.response
+        return status_reason(response.status_code, retry_after_seconds(response.headers.get("Retry-After")),
+                             _status_message(response))
     if isinstance(error, tmdbsimple.APIKeyError):
         return Failure("no API key")
     return transport_reason(error) or Failure(f"unexpected error ({type(error).__name__})")
+
+
+def _status_message(response: requests.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body.get("status_message") or "") or None if isinstance(body, dict) else None
+
+
+def looks_like_read_access_token(value: str) -> bool:
+    """A v4 read access token is a JWT (``eyJ…``, three dot-separated parts); a v3 API key is 32 hex digits."""
+    return value.startswith("eyJ") and value.count(".") == 2
 
 
 class TmdbMovies:
@@ -81,7 +98,8 @@ class TmdbMovies:
             "vote_count.gte": self._settings.min_vote_count, "sort_by": self._settings.sort_by,
             "include_adult": False, "language": self._settings.language, "region": self._settings.region}
         if choice.avoid_movies:
-            params["without_genres"] = "|".join(str(g) for g in choice.avoid_movies)
+            # Commas: a film with any of these is left out (a pipe would leave out only films with all of them).
+            params["without_genres"] = ",".join(str(g) for g in choice.avoid_movies)
         for _ in range(PAGES):
             page = self._get("discover", {**params, "page": page_no}, deadline)
             if not page["results"] and page_no > 1 and page["total_pages"]:

@@ -29,7 +29,8 @@ from config.settings import Settings, load_settings
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret-0123456789"
 TMDB_KEY = "test-tmdb-key-0123456789abcdef"
-TMDB_TOKEN = "test-tmdb-read-token-eyJhbGciOiJIUzI1NiJ9"
+# A v4 read access token is a JWT: three dot-separated parts, the first "eyJ…".
+TMDB_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ0ZXN0In0.test-tmdb-read-token-signature"
 AUTH_CODE = "test-authorization-code"
 USER_TOKEN = "test-user-access-token"
 REFRESH_TOKEN = "test-user-refresh-token"
@@ -195,6 +196,13 @@ def _handler(apis: FakeApis) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+#: What Spotify says since February 2026 when a development-mode app's owner has no Premium.
+OWNER_PREMIUM_403 = json.dumps({"error": {"status": 403, "message": "Active premium subscription required for the owner "
+                                          "of the app"}}).encode()
+#: A spent quota: a 429 with a reason, and a Retry-After of a day has been seen.
+QUOTA_429 = json.dumps({"error": {"status": 429, "message": "API rate limit exceeded", "reason": "QUOTA_EXCEEDED"}}).encode()
+
+
 def _error_body(path: str, status: int) -> dict:
     if path.startswith("/3/"):
         messages = {401: (7, "Invalid API key: You must be granted a valid key."),
@@ -315,9 +323,15 @@ def _tmdb(apis: FakeApis, path: str, query: dict[str, str]) -> tuple[int, Any, d
         return 200, {"genres": [{"id": k, "name": v} for k, v in names.items()]}, {}
     if path == "/discover/movie":
         wanted = {int(g) for g in re.split(r"[|,]", query.get("with_genres", "")) if g}
-        unwanted = {int(g) for g in re.split(r"[|,]", query.get("without_genres", "")) if g}
+        without = query.get("without_genres", "")
+        unwanted = {int(g) for g in re.split(r"[|,]", without) if g}
+        # As TMDB reads it: commas leave out a film with any of the genres, pipes (OR of the
+        # negations) only a film with all of them.
+        def left_out(genres: set[int]) -> bool:
+            return bool(unwanted) and (unwanted <= genres if "|" in without else bool(unwanted & genres))
+
         films = [f for f in FILMS
-                 if (not wanted or wanted & set(f["genre_ids"])) and not unwanted & set(f["genre_ids"])]
+                 if (not wanted or wanted & set(f["genre_ids"])) and not left_out(set(f["genre_ids"]))]
         page = int(query.get("page", 1))
         chunk = films[(page - 1) * 20: page * 20]
         return 200, {"page": page, "total_pages": (len(films) + 19) // 20, "total_results": len(films),

@@ -40,6 +40,11 @@ def test_explicit_file_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
     ("[tracker]\nmin_dwell_s = -1\n", "tracker.min_dwell_s"),
     ("[nonsense]\nx = 1\n", "nonsense"),
     ("[detector\n", "not valid TOML"),
+    ("[recommend]\nbudget_s = inf\n", "recommend.budget_s: Input should be a finite number"),
+    ("[tracker]\ntime_constant_s = nan\n", "tracker.time_constant_s: Input should be a finite number"),
+    ("[tmdb]\napi_base = 'http://api.themoviedb.example/3'\n", "tmdb.api_base"),
+    ("[spotify]\naccounts_base = 'http://10.0.0.5/'\n", "must be an https:// address"),
+    ("[spotify]\napi_base = 'ftp://127.0.0.1/v1/'\n", "spotify.api_base"),
 ])
 def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, text: str, named: str) -> None:
     with pytest.raises(UserError) as error:
@@ -80,3 +85,9 @@ def test_config_path_and_show_say_where_each_setting_comes_from(tmp_path: Path, 
     table = runner.invoke(app, ["--config", "mine.toml", "config", "show"])
     line = next(line for line in table.stdout.splitlines() if "tracker.min_dwell_s" in line)
     assert table.exit_code == 0 and "2.5" in line and "mine.toml" in line
+
+
+def test_plain_http_base_urls_are_kept_on_this_machine_only(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path / "local.toml", "[tmdb]\napi_base = 'http://127.0.0.1:9999/3'\n"
+                                    "[spotify]\napi_base = 'http://[::1]:8080/v1/'\n"))
+    assert settings.tmdb.api_base == "http://127.0.0.1:9999/3" and settings.spotify.api_base.startswith("http://[::1]")

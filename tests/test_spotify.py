@@ -16,7 +16,7 @@ import requests
 from spotipy.cache_handler import CacheHandler
 
 from config.errors import UserError
-from fake_apis import (AUTH_CODE, CLIENT_SECRET, REFRESH_TOKEN, USER_TOKEN, FakeApis, closed_port_url,
+from fake_apis import (AUTH_CODE, CLIENT_SECRET, OWNER_PREMIUM_403, QUOTA_429, REFRESH_TOKEN, USER_TOKEN, FakeApis, closed_port_url,
                        fake_apis, quick_settings)  # noqa: F401 - fake_apis is a fixture
 from recommenders.base import Track
 from recommenders.playlist import export_playlist
@@ -90,8 +90,11 @@ def one_faulty_round(budget_s: float = 1.0) -> tuple[Recommendations, object, fl
 
 
 @pytest.mark.parametrize(("path", "status", "headers", "body", "delay_s", "expected"), [
-    ("/v1/search", 401, {}, None, 0, "rejected the credentials (HTTP 401)"),
-    ("/v1/search", 403, {}, None, 0, "refused access (HTTP 403)"),
+    ("/v1/search", 401, {}, None, 0, "rejected the credentials (HTTP 401: Invalid access token)"),
+    ("/v1/search", 403, {}, None, 0, "refused access (HTTP 403: Forbidden)"),
+    ("/v1/search", 403, {}, OWNER_PREMIUM_403, 0,
+     "refused access (HTTP 403: Active premium subscription required for the owner of the app); since February "
+     "2026 a development-mode app works only while its owner has Spotify Premium"),
     ("/v1/search", 404, {}, None, 0, "endpoint not found (HTTP 404)"),
     ("/v1/search", 429, {"Retry-After": "3600"}, None, 0, "rate limited (HTTP 429, retry after 3600 s)"),
     ("/v1/search", 503, {}, None, 0, "server error (HTTP 503)"),
@@ -232,8 +235,33 @@ def test_a_login_spotify_refuses_is_one_line(fake_apis: FakeApis, monkeypatch: p
         login(settings, 1.0)
     monkeypatch.setattr("spotipy.oauth2.SpotifyPKCE._get_auth_response", lambda *a, **k: AUTH_CODE)
     fake_apis.fail("/v1/me", 403)
-    with pytest.raises(UserError, match="must list it under User Management"):
+    with pytest.raises(UserError, match=r"refused this login: refused access \(HTTP 403: Forbidden\); a development-mode "
+                                        r"app works only for the accounts \(at most 5\) listed under User Management"):
         login(settings, 1.0)
+    fake_apis.fail("/v1/me", 403, body=OWNER_PREMIUM_403)
+    with pytest.raises(UserError) as refused:
+        login(settings, 1.0)
+    assert "Active premium subscription required for the owner of the app" in str(refused.value)
+    assert "User Management" not in str(refused.value)  # the account is not what is wrong
+
+
+def test_a_crash_while_saving_a_refreshed_token_keeps_the_old_login(fake_apis: FakeApis,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import os
+
+    path = token_file()
+    cache = PrivateTokenFile(path)
+    cache.save_token_to_cache({"access_token": "old-access", "refresh_token": REFRESH_TOKEN})
+
+    def crash(*_args, **_kwargs) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(json, "dump", crash)
+        cache.save_token_to_cache({"access_token": "new-access", "refresh_token": REFRESH_TOKEN})
+    assert cache.get_cached_token() == {"access_token": "old-access", "refresh_token": REFRESH_TOKEN}
+    assert os.listdir(path.parent) == [path.name]
 
 
 def test_localhost_redirects_are_refused_before_anything_starts(fake_apis: FakeApis) -> None:
@@ -282,3 +310,18 @@ def test_export_needs_a_login(fake_apis: FakeApis) -> None:
                             % REFRESH_TOKEN)
     with pytest.raises(UserError, match="lacks playlist permissions"):
         logged_in_auth(quick_settings().spotify, 1.0)
+
+
+def test_a_spent_quota_is_named_and_no_call_is_made_until_it_ends(fake_apis: FakeApis,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    music_only(monkeypatch)
+    fake_apis.fail("/v1/search", 429, headers={"Retry-After": "86400"}, body=QUOTA_429)
+    _, suggestions, elapsed = one_faulty_round()
+    assert elapsed < 1.0 and "quota exceeded (HTTP 429 QUOTA_EXCEEDED); no calls for 24 h" in suggestions.notes[-1]
+    assert len(fake_apis.hits("/v1/search")) == 1
+    # The rest of the session, and the next command (a new service, as a new process has), do not call.
+    service, suggestions, _ = one_faulty_round()
+    service.suggest(SAD, "match", limit=5)
+    assert len(fake_apis.hits("/v1/search")) == 1
+    assert "quota exceeded; no calls until" in suggestions.notes[-1]
+    assert suggestions.music_source == "offline catalog"

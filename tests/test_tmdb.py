@@ -33,7 +33,7 @@ def test_discover_sends_the_policy_genres_and_the_configured_filters(fake_apis: 
     assert len(suggestions.movies) == 5 and all(movie.tmdb_id for movie in suggestions.movies)
     query = fake_apis.hits("/3/discover/movie")[0].query
     assert query["with_genres"] == "18|10749"  # pipe: any of them
-    assert query["without_genres"] == "27|53|28"
+    assert query["without_genres"] == "27,53,28"  # commas: none of them (a pipe leaves out only films with all)
     assert query["vote_count.gte"] == "500" and query["sort_by"] == "popularity.desc"
     assert query["include_adult"] == "false" and query["language"] == "en-US" and query["region"] == "GB"
     assert query["api_key"] == TMDB_KEY
@@ -79,8 +79,8 @@ def test_later_pages_and_the_cache(fake_apis: FakeApis, monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize(("status", "headers", "body", "delay_s", "expected"), [
-    (401, {}, None, 0, "rejected the credentials (HTTP 401)"),
-    (403, {}, None, 0, "refused access (HTTP 403)"),
+    (401, {}, None, 0, "rejected the credentials (HTTP 401: Invalid API key: You must be granted a valid key.)"),
+    (403, {}, None, 0, "refused access (HTTP 403: Internal error: Something went wrong, contact TMDB.)"),
     (404, {}, None, 0, "endpoint not found (HTTP 404)"),
     (429, {"Retry-After": "3600"}, None, 0, "rate limited (HTTP 429, retry after 3600 s)"),
     (500, {}, None, 0, "server error (HTTP 500)"),
@@ -151,3 +151,13 @@ def test_an_endpoint_keeps_its_own_key_whatever_another_thread_sets_up(fake_apis
     by_token, by_key = fake_apis.hits("/3/discover/movie")
     assert by_token.headers["Authorization"] == f"Bearer {TMDB_TOKEN}" and "api_key" not in by_token.query
     assert by_key.query["api_key"] == TMDB_KEY and "Authorization" not in by_key.headers
+
+
+def test_a_read_access_token_pasted_as_the_api_key_is_sent_as_a_bearer_token(fake_apis: FakeApis,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    movies_only(monkeypatch)
+    monkeypatch.setenv("TMDB_API_KEY", TMDB_TOKEN)
+    suggestions, _ = one_round()
+    assert suggestions.movie_source == "TMDB", suggestions.notes
+    (first, *_) = fake_apis.hits("/3/discover/movie")
+    assert "api_key" not in first.query and first.headers["Authorization"] == f"Bearer {TMDB_TOKEN}"
