@@ -312,6 +312,11 @@ class ImageFolderSource(_Recording):
             raise SourceError(f"cannot list {folder}: {error.strerror}") from None
         if not self._files:
             raise SourceError(f"{folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        # As with a video, a folder in which no image decodes is refused before a session is
+        # recorded for it (decoding stops at the first image that reads).
+        if not any(cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_8) is not None for path in self._files):
+            raise SourceError(f"none of the {len(self._files)} images in {folder} can be decoded (damaged or "
+                              "not images?)")
         self._index = -1
 
     def _grab(self) -> float | None:

@@ -48,7 +48,9 @@ class ResponseCache:
             return
         path = self._path(service, request)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # What was looked up, and when, tells moods: the folders are the user's alone.
+            for folder in (self.directory, path.parent):
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Written beside and renamed, so a reader never sees half a file.
             with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
                                              encoding="utf-8") as handle:

@@ -144,3 +144,64 @@ def test_forget_all_removes_a_taste_that_outlived_its_sessions(db: Path) -> None
     assert result.exit_code == 0, result.output
     assert "Delete all 0 sessions, the learned taste and the calibration profiles" in result.stderr
     assert taste_rows(db) == {"taste_genres": 0, "taste_items": 0}
+
+
+def test_forget_all_deletes_a_session_recorded_while_the_question_waits(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    def answer_yes_after_a_session_is_recorded(*_args, **_kwargs) -> bool:
+        with SessionRecorder.start(db, "0", "{}") as rec:
+            rec.add_sample(0.0, 1_700_000_000.0, None, None)
+            rec.close("source ended")
+        return True
+
+    monkeypatch.setattr(typer, "confirm", answer_yes_after_a_session_is_recorded)
+    result = runner.invoke(app, ["forget", "--all", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["deleted_sessions"] == [1, 2, 3]
+    assert rows_per_session(db)["sessions"] == {}
+
+
+def test_forget_all_clears_the_cached_answers_of_the_apis(db: Path) -> None:
+    from recommenders.cache import ResponseCache, default_cache_dir
+
+    ResponseCache(ttl_s=3600).put("tmdb", {"endpoint": "discover", "with_genres": "18"}, {"results": []})
+    assert any(default_cache_dir().rglob("*.json"))
+    assert runner.invoke(app, ["forget", "--all", "--yes", "--db", str(db)]).exit_code == 0
+    assert not default_cache_dir().exists()
+
+
+def test_a_vacuum_that_fails_after_the_delete_says_the_sessions_are_gone(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.storage.forget as forgetting
+
+    class FullDisk:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def execute(self, sql: str, *args):
+            if sql == "VACUUM":
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.conn.execute(sql, *args)
+
+    real_closing = forgetting.closing
+
+    class RawWrapper:
+        def __init__(self, raw) -> None:
+            self.raw, self.driver_connection = raw, FullDisk(raw.driver_connection)
+
+        def close(self) -> None:
+            self.raw.close()
+
+    monkeypatch.setattr(forgetting, "closing", lambda raw: real_closing(RawWrapper(raw)))
+    result = runner.invoke(app, ["forget", "1", "--yes", "--db", str(db)])
+    assert result.exit_code == 1
+    assert ("the sessions are deleted, but" in result.stderr and "could not be vacuumed (database or disk is full)"
+            in result.stderr)
+    assert 1 not in rows_per_session(db)["sessions"]
+
+
+@pytest.mark.parametrize("session_id", ["99999999999999999999", "0"])
+def test_an_impossible_session_id_is_one_line(db: Path, session_id: str) -> None:
+    result = runner.invoke(app, ["forget", session_id, "--yes", "--db", str(db)])
+    assert result.exit_code == 1 and result.stderr.strip() == (
+        f"error: no session {session_id}; `assistant history` lists the sessions")

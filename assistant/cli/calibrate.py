@@ -42,8 +42,7 @@ def calibrate(
     """
     if show and reset is not None:
         raise UserError("give --show or --reset, not both")
-    if seconds <= 0:
-        raise UserError(f"--seconds must be more than 0, not {seconds:g}")
+    options.check_seconds("--seconds", seconds)
     path = db_path(db)
     if show:
         _show(path, as_json)

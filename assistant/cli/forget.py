@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Optional
 
@@ -12,6 +13,7 @@ from assistant.cli.output import console, print_json
 from assistant.storage import forget as forgetting
 from assistant.storage.database import database, db_path
 from config.errors import UserError
+from recommenders.cache import default_cache_dir
 
 
 def forget(
@@ -28,26 +30,37 @@ def forget(
     """
     if (session_id is None) == (not all_sessions):
         raise UserError("give a SESSION_ID or --all (one of them)")
+    if session_id is not None and not 0 < session_id <= options.MAX_SESSION_ID:
+        raise UserError(f"no session {session_id}; `assistant history` lists the sessions")
     path = db_path(db)
     with database(path) as engine:
         target = forgetting.describe(engine, None if all_sessions else [session_id])
-        profiles = f"{target.profiles} calibration profile{'' if target.profiles == 1 else 's'}"
-        which = (f"all {len(target.session_ids)} sessions, the learned taste and the calibration profiles"
-                 if all_sessions else f"session {session_id}")
-        counts = (f"{target.samples} mood samples, {target.suggestions} suggestions, {target.ratings} ratings"
-                  + (f", {profiles}" if all_sessions
-                     else "; the taste learned from them stays"))
         if not yes:
-            typer.confirm(f"Delete {which} ({counts}) from {path}?", abort=True, err=True)
-        forgetting.forget(engine, path, target)
+            typer.confirm(f"Delete {_what(target, session_id)} ({_counts(target)}) from {path}?", abort=True, err=True)
+        target = forgetting.forget(engine, path, target)
+    if all_sessions:
+        # Cached answers tell which moods were looked up, and when.
+        shutil.rmtree(default_cache_dir(), ignore_errors=True)
     if as_json:
         print_json({"deleted_sessions": target.session_ids, "samples": target.samples,
                     "suggestions": target.suggestions, "ratings": target.ratings, "taste_forgotten": all_sessions,
                     "profiles": target.profiles})
     else:
-        console.print(f"Deleted {which}: {target.samples} mood samples, {target.suggestions} suggestions, "
-                      f"{target.ratings} ratings" + (f", {profiles}" if all_sessions else "")
-                      + f"; {path} vacuumed.", markup=False, highlight=False)
+        console.print(f"Deleted {_what(target, session_id)}: {_counts(target, asking=False)}; {path} vacuumed.",
+                      markup=False, highlight=False)
+
+
+def _what(target: forgetting.Forgettable, session_id: int | None) -> str:
+    if target.everything:
+        return f"all {len(target.session_ids)} sessions, the learned taste and the calibration profiles"
+    return f"session {session_id}"
+
+
+def _counts(target: forgetting.Forgettable, asking: bool = True) -> str:
+    counts = f"{target.samples} mood samples, {target.suggestions} suggestions, {target.ratings} ratings"
+    if target.everything:
+        return counts + f", {target.profiles} calibration profile{'' if target.profiles == 1 else 's'}"
+    return counts + ("; the taste learned from them stays" if asking else "")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import datetime
@@ -44,17 +45,31 @@ def parse_since(text: str, now: float | None = None) -> float:
     """Unix seconds of ``--since``: "7d" is seven days before ``now``, a date or datetime is local time."""
     match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
     if match:
-        return (time.time() if now is None else now) - int(match[1]) * _UNITS[match[2]]
+        # Further back than 1970 is since the beginning: no session is older.
+        return max(0.0, (time.time() if now is None else now) - int(match[1]) * _UNITS[match[2]])
     try:
-        return datetime.fromisoformat(text.strip()).timestamp()
-    except ValueError:
+        return max(0.0, datetime.fromisoformat(text.strip()).timestamp())
+    except (ValueError, OverflowError, OSError):
         raise UserError(f"--since takes a duration like 30m, 12h, 7d or 2w, or a date like 2025-01-31; not {text!r}") from None
+
+
+def check_seconds(flag: str, seconds: float) -> None:
+    """A length of time to watch: more than 0 and finite (nan passes every comparison, so a session
+    told to run for nan seconds would never stop)."""
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UserError(f"{flag} must be a number of seconds more than 0, not {seconds:g}")
+
+
+#: SQLite's largest row id: a session id beyond it cannot exist (and would overflow the query).
+MAX_SESSION_ID = 2**63 - 1
 
 
 def pick_session(engine: Engine, session_id: int | None, last: bool) -> int:
     """SESSION_ID or --last (the default), never both."""
     if session_id is not None and last:
         raise UserError("give a SESSION_ID or --last, not both")
+    if session_id is not None and not 0 < session_id <= MAX_SESSION_ID:
+        raise UserError(f"no session {session_id}; `assistant history` lists the sessions")
     return session_id if session_id is not None else reports.last_session_id(engine)
 
 

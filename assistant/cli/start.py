@@ -79,8 +79,8 @@ def start(
     from assistant.ui.keys import TerminalKeys
     from recognizer.weights import read_manifest
 
-    if duration is not None and duration <= 0:
-        raise UserError(f"--duration must be more than 0 seconds, not {duration:g}")
+    if duration is not None:
+        options.check_seconds("--duration", duration)
     settings = effective_settings(state.settings(), strategy=strategy, offline=offline, no_learning=no_learning)
     settings, player = _playback(settings, play)
     path = db_path(db)
@@ -147,7 +147,8 @@ def _make_frames_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise UserError(f"--save-frames takes a folder; {folder} is a file")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Frames are faces: a folder made here is the user's alone (an existing one keeps its mode).
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot create {folder}: {error.strerror}") from None
 

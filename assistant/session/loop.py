@@ -8,6 +8,7 @@ the suggestion worker. What a person looks at is refreshed a few times a second
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 from collections.abc import Callable
@@ -226,8 +227,16 @@ class Session:
     def _save(self, folder: Path, image: np.ndarray) -> None:
         """--save-frames: the frame as analysed, before any overlay is drawn on it."""
         path = folder / f"session{self.recorder.session_id}-{self.frames:06d}.jpg"
-        if not cv2.imwrite(str(path), image):
-            raise UserError(f"cannot write {path}; is the disk full or the folder gone?")
+        encoded, jpeg = cv2.imencode(".jpg", image)
+        try:
+            if not encoded:
+                raise OSError("the frame could not be encoded")
+            # A face is as private as the database: the file is born readable by the user alone.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(jpeg.tobytes())
+        except OSError as error:
+            raise UserError(f"cannot write {path}: {error.strerror or error}; is the disk full or the folder gone?") from None
 
     def _status(self, t: float, first_t: float, state: MoodState, face: FaceEmotion | None, fps: float) -> SessionStatus:
         since = max(t - TIMELINE_S, first_t)

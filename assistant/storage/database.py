@@ -77,7 +77,9 @@ def _create_private(path: Path) -> None:
 def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
     """Refuse what is not ours or too new, then switch to WAL and apply pending migrations."""
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not tables and not create:
+    # An empty file is what a crash before the first write leaves (or `touch`): a database of
+    # ours with nothing in it yet, set up like a new one.
+    if not tables and not create and path.stat().st_size > 0:
         raise StorageError(f"no sessions recorded in {path} yet")
     if tables and "_migrations" not in tables:
         raise StorageError(f"{path} is a SQLite database but not the assistant's; choose another file with --db")

@@ -8,6 +8,7 @@ file without them, and a TRUNCATE checkpoint empties the WAL, so the data is rea
 from __future__ import annotations
 
 import json
+import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +39,8 @@ class Forgettable:
     taste: int
     #: Calibration profiles that go too (all of them with --all, none with single sessions).
     profiles: int
-
-    @property
-    def everything(self) -> bool:
-        return self.taste > 0 or self.profiles > 0
+    #: Every session, whichever exist when the delete runs, with the taste and the profiles (--all).
+    everything: bool
 
 
 def describe(engine: Engine, session_ids: list[int] | None) -> Forgettable:
@@ -60,17 +59,21 @@ def describe(engine: Engine, session_ids: list[int] | None) -> Forgettable:
     missing = sorted(set(chosen) - set(existing))
     if missing:
         raise StorageError(f"no session {', '.join(map(str, missing))}; `assistant history` lists the sessions")
-    return Forgettable(sorted(chosen), samples, suggestions, ratings, taste, profiles)
+    return Forgettable(sorted(chosen), samples, suggestions, ratings, taste, profiles, session_ids is None)
 
 
-def forget(engine: Engine, path: Path, target: Forgettable) -> None:
+def forget(engine: Engine, path: Path, target: Forgettable) -> Forgettable:
     """Delete the sessions with everything recorded with them (foreign keys cascade), and when
-    ``target`` holds them the learned taste and the calibration profiles, then wipe the file.
+    ``target`` holds them the learned taste and the calibration profiles, then wipe the file;
+    return what was deleted.
 
     Refused while a session is recording into the file: its next flush would write rows of a
-    session that no longer exists.
+    session that no longer exists. "Everything" is decided again once the lock is held, so a
+    session recorded while the user read the question goes too.
     """
     with DatabaseLock(path, exclusive=True), closing(engine.raw_connection()) as raw:
+        if target.everything:
+            target = describe(engine, None)
         conn = raw.driver_connection  # VACUUM cannot run inside the transaction SQLAlchemy would open
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("BEGIN IMMEDIATE")
@@ -84,8 +87,13 @@ def forget(engine: Engine, path: Path, target: Forgettable) -> None:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        conn.execute("VACUUM")
+        try:
+            conn.execute("VACUUM")
+        except sqlite3.Error as error:
+            raise StorageError(f"the sessions are deleted, but {path} could not be vacuumed ({error}), so their "
+                               "old pages may remain in the file until a later `assistant forget` vacuums it") from None
         busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             raise StorageError(f"the sessions are deleted, but another process has {path} open, so old pages may "
                                "linger in its write-ahead log until that process closes it")
+    return target

@@ -24,6 +24,9 @@ class DatabaseLock:
     """A held shared (recording) or exclusive (forget) lock; release() (or leaving a with block) lets go."""
 
     def __init__(self, db: Path, *, exclusive: bool) -> None:
+        # The file itself, not the name typed: a recording through a symlink and a forget through
+        # the real path must meet at one lock.
+        db = db.resolve()
         path = db.with_name(db.name + ".lock")
         self._lock: ReadWriteLock | None = None
         try:
