@@ -113,7 +113,16 @@ def load_weights(path: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
         state = load(data)
     except (SafetensorError, OSError) as error:
         raise WeightsError(f"{path} is not a readable safetensors file: {error}") from None
-    model, _ = build_model(str(manifest.get("arch")), manifest.get("config"))
+    config = manifest.get("config")
+    if not isinstance(config, dict):
+        raise WeightsError(f"{path}: the manifest's config is {config!r}, not a table of settings")
+    try:
+        model, _ = build_model(str(manifest.get("arch")), config)
+    except (TypeError, ValueError, RuntimeError, OverflowError, MemoryError) as error:
+        # Impossible settings (negative widths, a depth list of strings, a head of 9 stages)
+        # fail inside torch's layers with whatever those raise.
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise WeightsError(f"{path}: the manifest's {manifest.get('arch')} config is impossible: {first}") from None
     try:
         model.load_state_dict(state)
     except RuntimeError as error:

@@ -96,6 +96,18 @@ def test_weights_that_do_not_fit_the_architecture_are_refused(trained_run: Path,
         load_weights(path)
 
 
+@pytest.mark.parametrize("config", [{"widths": [-8, 64, 128, 256]}, {"depths": ["two", 2, 3, 3]},
+                                    {"fer2013_head_stages": 9}, {"dropout": 3.0}, "vgg"])
+def test_a_manifest_with_an_impossible_config_is_one_line(trained_run: Path, tmp_path: Path, config) -> None:
+    path = _copy(trained_run, tmp_path)
+    manifest = json.loads(path.with_suffix(".json").read_text())
+    manifest["config"] = {**manifest["config"], **config} if isinstance(config, dict) else config
+    path.with_suffix(".json").write_text(json.dumps(manifest))
+    with pytest.raises(WeightsError) as refused:
+        load_weights(path)
+    assert "\n" not in str(refused.value) and ("impossible" in str(refused.value) or "not a table" in str(refused.value))
+
+
 def test_missing_manifest_or_file(trained_run: Path, tmp_path: Path) -> None:
     path = _copy(trained_run, tmp_path)
     path.with_suffix(".json").unlink()
