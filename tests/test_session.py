@@ -217,7 +217,7 @@ def test_a_missing_camera_suggests_a_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--source", "0", "--realtime"], "--realtime paces a video file or image folder"),
     (["--source", "0", "--loop"], "--loop plays a video file again"),
-    (["--duration", "0"], "--duration must be more than 0 seconds"),
+    (["--duration", "0"], "--duration must be a number of seconds more than 0"),
 ])
 def test_conflicting_or_impossible_options_are_refused_before_any_work(tmp_path: Path, args: list[str], message: str) -> None:
     code, _, err = start(*args, "--headless", "--db", tmp_path / "a.db")

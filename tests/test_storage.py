@@ -303,3 +303,36 @@ def test_closing_tries_a_failing_write_again_before_giving_up(tmp_path: Path, mo
     _flaky_inserts(rec, monkeypatch, failures=recorder.CLOSE_ATTEMPTS)
     with pytest.raises(StorageError, match="1 frames of this session were not saved"):
         rec.close("ended")
+
+
+@pytest.mark.parametrize("when", ["after the commit", "before the commit"])
+def test_a_ctrl_c_during_a_flush_writes_every_row_exactly_once(tmp_path: Path, when: str) -> None:
+    import contextlib
+    import sqlite3
+
+    from assistant.storage.recorder import SessionRecorder
+
+    path = tmp_path / "a.db"
+    rec = SessionRecorder.start(path, "0", "{}")
+    for k in range(5):
+        rec.add_sample(k / 10, 1_700_000_000.0 + k, None, None)
+    real_begin = rec._conn.begin
+
+    @contextlib.contextmanager
+    def interrupted_begin():
+        rec._conn.begin = real_begin  # once
+        if when == "before the commit":
+            with real_begin():
+                yield
+                raise KeyboardInterrupt  # rolls the transaction back
+        with real_begin():
+            yield
+        raise KeyboardInterrupt  # COMMIT done, the buffers not yet cleared in the old code
+
+    rec._conn.begin = interrupted_begin
+    with pytest.raises(KeyboardInterrupt):
+        rec.flush()
+    rec.add_sample(0.5, 1_700_000_005.0, None, None)
+    rec.close("interrupted")
+    with sqlite3.connect(path) as conn:
+        assert [t for (t,) in conn.execute("SELECT t FROM mood_samples ORDER BY id")] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]

@@ -186,28 +186,61 @@ class SessionRecorder:
         return True
 
     def flush(self) -> None:
-        """Write everything buffered in one transaction; on failure the buffers are kept for the next try."""
+        """Write everything buffered in one transaction; on failure the buffers are kept for the next try.
+
+        The buffers are emptied before the transaction commits and refilled only if it did not:
+        a Ctrl-C that lands just after COMMIT must not leave rows to be written a second time.
+        """
         self._last_flush = time.monotonic()
         if not (self._samples or self._changes or self._suggestions or self._ratings):
             return
+        samples, changes, pending, rated = self._samples, self._changes, self._suggestions, self._ratings
+        self._samples, self._changes, self._suggestions, self._ratings = [], [], [], []
+        written = False
         try:
             with self._conn.begin(), Session(bind=self._conn) as db:
-                for statement, rows in ((_SAMPLE_INSERT, self._samples), (_CHANGE_INSERT, self._changes)):
+                for statement, rows in ((_SAMPLE_INSERT, samples), (_CHANGE_INSERT, changes)):
                     if rows:
                         self._conn.exec_driver_sql(statement, rows)
                 # New objects at every try: a failed flush must not leave rows the session thinks are written.
-                suggestions = [SuggestionRow(**fields) for fields in self._suggestions]
+                suggestions = [SuggestionRow(**fields) for fields in pending]
                 db.add_all(suggestions)
                 # A rating needs its suggestion's row id: SQLAlchemy inserts them one at a time with RETURNING,
                 # as SQLite does not promise the order of a multi-row RETURNING.
                 db.flush()
                 ids = [*self._suggestion_ids, *(row.id for row in suggestions)]
-                if self._ratings:
-                    ratings.record(db, [(ids[handle], verdict, at) for handle, verdict, at in self._ratings])
+                if rated:
+                    ratings.record(db, [(ids[handle], verdict, at) for handle, verdict, at in rated])
+            written = True
+            self._suggestion_ids = ids
         except (sqlite3.Error, DBAPIError) as error:
             raise storage_error(self.path, error) from None
-        self._suggestion_ids = ids
-        self._samples, self._changes, self._suggestions, self._ratings = [], [], [], []
+        finally:
+            # Interrupted or failed: unless the transaction did commit (a Ctrl-C can land just after
+            # COMMIT), the rows go back in front of any buffered meanwhile.
+            if not written and not self._landed(samples, changes, pending):
+                self._samples, self._changes = samples + self._samples, changes + self._changes
+                self._suggestions, self._ratings = pending + self._suggestions, rated + self._ratings
+
+    def _landed(self, samples: list[tuple], changes: list[tuple], pending: list[dict[str, Any]]) -> bool:
+        """Whether a batch whose flush was cut short is in the file after all: its last sample, mood
+        change or suggestion is looked up (ratings are upserts, so writing them twice is harmless)."""
+        if samples:
+            query = "SELECT 1 FROM mood_samples WHERE session_id = ? AND t = ? AND wall_time = ?"
+            key = (samples[-1][0], samples[-1][1], samples[-1][3])
+        elif changes:
+            query, key = "SELECT 1 FROM mood_changes WHERE session_id = ? AND t = ?", changes[-1][:2]
+        elif pending:
+            last = pending[-1]
+            query, key = ("SELECT 1 FROM suggestions WHERE session_id = ? AND t = ? AND title = ?",
+                          (last["session_id"], last["t"], last["title"]))
+        else:
+            return False
+        try:
+            with self._conn.begin():
+                return self._conn.exec_driver_sql(query, tuple(key)).first() is not None
+        except (sqlite3.Error, DBAPIError):
+            return False
 
     def close(self, end_reason: str) -> None:
         """Flush (trying again for a few seconds if it fails), write the end time and reason,
