@@ -9,11 +9,12 @@ the user can read (created 0600, never chmod-ed after the fact, and replaced who
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import tempfile
 import time
+import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,7 @@ from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 from config.errors import UserError
 from config.settings import SpotifySettings
 from recommenders.faults import register_secret, scrub
+from recommenders.login_listener import RedirectListener, new_state
 from recommenders.spotify import accounts_url, describe, spotify_client
 
 PLAYLIST_SCOPES = "playlist-modify-private playlist-modify-public"
@@ -35,6 +37,8 @@ PLAYBACK_SCOPES = "user-modify-playback-state user-read-playback-state"
 # playback existed still exports playlists.
 SCOPES = f"{PLAYLIST_SCOPES} {PLAYBACK_SCOPES}"
 PERMISSIONS = {"playlist": PLAYLIST_SCOPES, "playback": PLAYBACK_SCOPES}
+# How long `auth spotify` waits for the person to log in, unless --timeout says otherwise.
+LOGIN_WAIT_S = 300.0
 
 
 def token_file() -> Path:
@@ -109,17 +113,25 @@ def user_auth(settings: SpotifySettings, timeout_s: float, *, open_browser: bool
     return auth
 
 
-def login(settings: SpotifySettings, timeout_s: float) -> str:
-    """Open the browser at Spotify's consent page, wait for the redirect, cache the token;
-    returns the name of the account that logged in."""
+def login(settings: SpotifySettings, timeout_s: float, *, wait_s: float = LOGIN_WAIT_S,
+          show_url: Callable[[str], None] = lambda url: None) -> str:
+    """Show the consent page's address (``show_url``) and open it in a browser where there is one,
+    wait up to ``wait_s`` for the redirect (`login_listener`), cache the token; returns the name
+    of the account that logged in."""
     auth = user_auth(settings, timeout_s)
+    state = new_state()
+    url = auth.get_authorize_url(state)
+    with RedirectListener(settings.redirect_uri, state) as listener:
+        show_url(url)  # first: on a server or over SSH no browser opens, and this is the way in
+        try:
+            webbrowser.open(url)
+        except webbrowser.Error:
+            pass  # the address is on the terminal already
+        code = listener.wait(wait_s)
     try:
-        auth.get_access_token(check_cache=False)
+        auth.get_access_token(code, check_cache=False)
         profile = spotify_client(auth, settings, timeout_s).me()
     except Exception as error:  # noqa: BLE001 - one line, never a traceback
-        if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
-            raise UserError(f"cannot listen on {settings.redirect_uri} for the login redirect: "
-                            "the port is in use") from None
         if isinstance(error, SpotifyException) and error.http_status == 403:
             reason = scrub(describe(error).reason)
             hint = "" if "Premium" in reason else (

@@ -229,11 +229,12 @@ def test_browser_login_end_to_end(fake_apis: FakeApis, monkeypatch: pytest.Monke
 
 def test_a_login_spotify_refuses_is_one_line(fake_apis: FakeApis, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = quick_settings().spotify
+    monkeypatch.setattr("webbrowser.open", lambda url: False)
     # The browser step, as if the user came back with a code the accounts service rejects.
-    monkeypatch.setattr("spotipy.oauth2.SpotifyPKCE._get_auth_response", lambda *a, **k: "wrong-code")
+    monkeypatch.setattr("recommenders.login_listener.RedirectListener.wait", lambda *a: "wrong-code")
     with pytest.raises(UserError, match=r"Spotify login failed: token request failed \(invalid_grant\)"):
         login(settings, 1.0)
-    monkeypatch.setattr("spotipy.oauth2.SpotifyPKCE._get_auth_response", lambda *a, **k: AUTH_CODE)
+    monkeypatch.setattr("recommenders.login_listener.RedirectListener.wait", lambda *a: AUTH_CODE)
     fake_apis.fail("/v1/me", 403)
     with pytest.raises(UserError, match=r"refused this login: refused access \(HTTP 403: Forbidden\); a development-mode "
                                         r"app works only for the accounts \(at most 5\) listed under User Management"):
@@ -243,6 +244,43 @@ def test_a_login_spotify_refuses_is_one_line(fake_apis: FakeApis, monkeypatch: p
         login(settings, 1.0)
     assert "Active premium subscription required for the owner of the app" in str(refused.value)
     assert "User Management" not in str(refused.value)  # the account is not what is wrong
+
+
+def loopback_redirect_settings():
+    with __import__("socket").socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return quick_settings().spotify.model_copy(update={"redirect_uri": f"http://127.0.0.1:{port}/callback"})
+
+
+def test_the_login_shows_its_address_at_once_and_waits_past_stray_requests(fake_apis: FakeApis,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = loopback_redirect_settings()
+    monkeypatch.setattr("webbrowser.open", lambda url: False)  # no browser here: a server, SSH
+    stray: list[int] = []
+
+    def person_elsewhere(url: str) -> None:
+        """Reads the address off the terminal; meanwhile a favicon request and a forged redirect arrive."""
+        def visit() -> None:
+            stray.append(requests.get(settings.redirect_uri.replace("/callback", "/favicon.ico"), timeout=5).status_code)
+            stray.append(requests.get(settings.redirect_uri + "?code=forged&state=guess", timeout=5).status_code)
+            requests.get(url, timeout=5)
+
+        threading.Thread(target=visit, daemon=True).start()
+
+    shown: list[str] = []
+    assert login(settings, 2.0, wait_s=10, show_url=lambda url: (shown.append(url), person_elsewhere(url))) == "Test User"
+    assert shown[0].startswith(fake_apis.url + "/authorize?") and "state=" in shown[0]
+    assert stray == [404, 404]
+    assert b"code=test-authorization-code" in fake_apis.hits("/api/token")[-1].body
+
+
+def test_a_login_nobody_completes_ends_at_its_timeout(fake_apis: FakeApis, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("webbrowser.open", lambda url: False)
+    start = time.monotonic()
+    with pytest.raises(UserError, match=r"no login arrived at http://127.0.0.1:\d+/callback within 0.5 s"):
+        login(loopback_redirect_settings(), 1.0, wait_s=0.5)
+    assert time.monotonic() - start < 3
 
 
 def test_a_crash_while_saving_a_refreshed_token_keeps_the_old_login(fake_apis: FakeApis,

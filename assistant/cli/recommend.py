@@ -14,7 +14,7 @@ from assistant.cli import options, state
 from assistant.cli.output import console, err_console, print_json, print_note
 from recognizer.classes import EMOTIONS
 from recommenders.service import MAX_LIMIT, Recommendations, Suggestions
-from recommenders.spotify_auth import login, login_status, token_file
+from recommenders.spotify_auth import LOGIN_WAIT_S, login, login_status, token_file
 from recommenders.tmdb import ATTRIBUTION
 
 
@@ -81,19 +81,27 @@ auth_app = typer.Typer(help="Log in to Spotify and see which API keys are config
 
 
 @auth_app.command("spotify")
-def auth_spotify() -> None:
+def auth_spotify(
+    timeout: float = typer.Option(LOGIN_WAIT_S, "--timeout", metavar="SECONDS",
+                                  help="How long to wait for the login in the browser."),
+) -> None:
     """Log in to your Spotify account in the browser, to export suggestions as playlists.
 
     Needs SPOTIPY_CLIENT_ID (PKCE: no secret) and the spotify.redirect_uri setting as a redirect URI of the app.
 
-    The default is http://127.0.0.1:8888/callback: Spotify refuses localhost.
+    The default is http://127.0.0.1:8888/callback: Spotify refuses localhost. Without a browser on this
+    machine (a server, SSH), open the printed address elsewhere and forward the port (ssh -L 8888:127.0.0.1:8888).
     """
+    options.check_seconds("--timeout", timeout)
     settings = state.settings()
-    err_console.print(f"Opening Spotify's login page; waiting for the browser at {settings.spotify.redirect_uri} …",
-                      highlight=False)
-    name = login(settings.spotify, settings.recommend.budget_s)
+
+    def show(url: str) -> None:
+        err_console.print(f"Open this address to log in to Spotify (waiting up to {timeout:g} s for "
+                          f"{settings.spotify.redirect_uri}):\n{url}", markup=False, highlight=False, soft_wrap=True)
+
+    name = login(settings.spotify, settings.recommend.budget_s, wait_s=timeout, show_url=show)
     console.print(f"Logged in to Spotify as {name}; token saved to {token_file()} (readable only by you).",
-                  highlight=False, soft_wrap=True)
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 @auth_app.command("status")
