@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import platformdirs
 import requests
@@ -61,6 +61,38 @@ class Deadline:
 
     def remaining(self) -> float:
         return max(0.0, self._end - time.monotonic())
+
+
+class DeadlineSession(requests.Session):
+    """A requests session whose ``timeout`` is a deadline on the whole answer.
+
+    requests' timeout bounds each read of the socket, so a server that sends a byte a second
+    keeps a call alive for as long as it likes. Here the body is read in chunks and the call
+    fails with a Timeout once ``timeout`` seconds have passed since it began. spotipy and
+    tmdbsimple take the session as it is, so every call of theirs (searches, token refreshes,
+    the playback queue, playlist writes) gets the deadline.
+    """
+
+    CHUNK = 4096
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        timeout = kwargs.get("timeout")
+        limit = timeout[1] if isinstance(timeout, tuple) else timeout
+        if limit is None or kwargs.get("stream"):
+            return super().request(method, url, *args, **kwargs)
+        end = time.monotonic() + float(limit)
+        response = super().request(method, url, *args, **{**kwargs, "stream": True})
+        chunks = []
+        try:
+            # read1: whatever has arrived (read(n) would wait for all n bytes, a trickle at a time).
+            while chunk := response.raw.read1(self.CHUNK, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() > end:
+                    raise requests.exceptions.ReadTimeout(f"the answer took longer than {float(limit):g} s")
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # what requests itself does once a body is read
+        return response
 
 
 def call_with_backoff(call: Callable[[float], T], deadline: Deadline, describe: Callable[[Exception], Failure],

@@ -23,7 +23,7 @@ from spotipy.oauth2 import SpotifyAuthBase, SpotifyClientCredentials, SpotifyOau
 from config.settings import SpotifySettings
 from recommenders.base import Track, genre_groups, pick
 from recommenders.cache import ResponseCache
-from recommenders.faults import (Deadline, Failure, call_with_backoff, quiet_client_logs, register_secret,
+from recommenders.faults import (Deadline, DeadlineSession, Failure, call_with_backoff, quiet_client_logs, register_secret,
                                  retry_after_seconds, status_reason, transport_reason)
 from recommenders.policy import Choice
 
@@ -63,7 +63,7 @@ def spotify_client(auth_manager: SpotifyAuthBase, settings: SpotifySettings, tim
     urllib3 Retry still turns a 429 into "Max Retries" and drops the Retry-After header.
     """
     quiet_client_logs()
-    client = spotipy.Spotify(auth_manager=auth_manager, requests_session=requests.Session(),
+    client = spotipy.Spotify(auth_manager=auth_manager, requests_session=DeadlineSession(),
                              requests_timeout=timeout_s, retries=0, status_retries=0)
     client.prefix = settings.api_base.rstrip("/") + "/"
     return client
@@ -103,7 +103,8 @@ class SpotifyMusic:
                  budget_s: float, rng: random.Random) -> None:
         self._settings, self._cache, self._budget_s, self._rng = settings, cache, budget_s, rng
         self._auth = SpotifyClientCredentials(credentials.client_id, credentials.client_secret,
-                                              requests_timeout=budget_s, cache_handler=MemoryCacheHandler())
+                                              requests_timeout=budget_s, cache_handler=MemoryCacheHandler(),
+                                              requests_session=DeadlineSession())
         self._auth.OAUTH_TOKEN_URL = accounts_url(settings, "api/token")
         self._client = spotify_client(self._auth, settings, budget_s)
 

@@ -27,7 +27,7 @@ from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 
 from config.errors import UserError
 from config.settings import SpotifySettings
-from recommenders.faults import register_secret, scrub
+from recommenders.faults import DeadlineSession, register_secret, scrub
 from recommenders.login_listener import RedirectListener, new_state
 from recommenders.spotify import accounts_url, describe, spotify_client
 
@@ -107,7 +107,8 @@ def user_auth(settings: SpotifySettings, timeout_s: float, *, open_browser: bool
                         "use a loopback IP such as http://127.0.0.1:8888/callback")
     kind = SpotifyPKCE if open_browser else SavedLogin
     auth = kind(client_id=require_client_id(), redirect_uri=settings.redirect_uri, scope=scope,
-                cache_handler=PrivateTokenFile(token_file()), requests_timeout=timeout_s, open_browser=open_browser)
+                cache_handler=PrivateTokenFile(token_file()), requests_timeout=timeout_s, open_browser=open_browser,
+                requests_session=DeadlineSession())
     auth.OAUTH_AUTHORIZE_URL = accounts_url(settings, "authorize")
     auth.OAUTH_TOKEN_URL = accounts_url(settings, "api/token")
     return auth

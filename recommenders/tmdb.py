@@ -19,7 +19,7 @@ import tmdbsimple
 from config.settings import TmdbSettings
 from recommenders.base import Movie, pick
 from recommenders.cache import ResponseCache
-from recommenders.faults import (Deadline, Failure, call_with_backoff, quiet_client_logs, register_secret,
+from recommenders.faults import (Deadline, DeadlineSession, Failure, call_with_backoff, quiet_client_logs, register_secret,
                                  retry_after_seconds, status_reason, transport_reason)
 from recommenders.policy import TMDB_GENRES, Choice
 
@@ -146,7 +146,7 @@ class TmdbMovies:
         if credentials.bearer:
             endpoint.headers = {**endpoint.headers, "Authorization": f"Bearer {credentials.value}"}
         endpoint.base_uri = self._settings.api_base.rstrip("/")
-        endpoint.timeout, endpoint.session = timeout_s, None
+        endpoint.timeout, endpoint.session = timeout_s, DeadlineSession()
         endpoint._get_params = lambda params: _request_params(params, credentials)  # tmdbsimple's reads the globals
         return endpoint
 

@@ -59,6 +59,8 @@ class Fault:
     body: bytes | None = None  # None: the normal answer's body (or an error body for status >= 400)
     delay_s: float = 0.0
     times: int | None = None  # None: every time
+    # The answer's body a byte at a time, this long apart: a server that never stops (quite) talking.
+    byte_every_s: float = 0.0
 
 
 @dataclass
@@ -109,9 +111,9 @@ class FakeApis:
         return f"{self.url}/3"
 
     def fail(self, path: str, status: int = 200, *, headers: dict[str, str] | None = None, body: bytes | None = None,
-             delay_s: float = 0.0, times: int | None = None) -> None:
+             delay_s: float = 0.0, times: int | None = None, byte_every_s: float = 0.0) -> None:
         with self._lock:
-            self._faults[path] = Fault(status, headers or {}, body, delay_s, times)
+            self._faults[path] = Fault(status, headers or {}, body, delay_s, times, byte_every_s)
 
     def hits(self, path: str) -> list[Seen]:
         with self._lock:
@@ -171,17 +173,18 @@ def _handler(apis: FakeApis) -> type[BaseHTTPRequestHandler]:
             fault = apis._take_fault(url.path)
             if fault and fault.delay_s:
                 apis._wait(fault.delay_s)
+            trickle = fault.byte_every_s if fault else 0.0
             if fault and (fault.status != 200 or fault.body is not None):
                 payload = fault.body
                 if payload is None:
                     payload = json.dumps(_error_body(url.path, fault.status)).encode()
-                return self._send(fault.status, payload, fault.headers)
+                return self._send(fault.status, payload, fault.headers, trickle)
             status, data, headers = _route(apis, method, url.path, query, dict(self.headers), body)
             if status in (204, 301, 302, 303):
                 return self._send(status, b"", headers)
-            self._send(status, json.dumps(data).encode(), headers)
+            self._send(status, json.dumps(data).encode(), headers, trickle)
 
-        def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
+        def _send(self, status: int, payload: bytes, headers: dict[str, str], byte_every_s: float = 0.0) -> None:
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -189,7 +192,13 @@ def _handler(apis: FakeApis) -> type[BaseHTTPRequestHandler]:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if not byte_every_s:
+                    self.wfile.write(payload)
+                for index in range(len(payload) if byte_every_s else 0):
+                    self.wfile.write(payload[index:index + 1])
+                    self.wfile.flush()
+                    if apis._release.wait(byte_every_s):
+                        return
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (its timeout), as it should
 

@@ -363,3 +363,25 @@ def test_a_spent_quota_is_named_and_no_call_is_made_until_it_ends(fake_apis: Fak
     assert len(fake_apis.hits("/v1/search")) == 1
     assert "quota exceeded; no calls until" in suggestions.notes[-1]
     assert suggestions.music_source == "offline catalog"
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/api/token"])
+def test_a_server_answering_a_byte_a_second_cannot_outlast_the_budget(fake_apis: FakeApis,
+                                                                      monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    music_only(monkeypatch)
+    fake_apis.fail(path, 200, byte_every_s=0.2)  # each read arrives well within any per-read timeout
+    _, suggestions, elapsed = one_faulty_round(budget_s=1.0)
+    assert elapsed < 2.5 and suggestions.music_source == "offline catalog"
+    assert "no answer within" in suggestions.notes[-1]
+
+
+def test_a_playlist_export_to_a_trickling_server_ends_within_its_budget(fake_apis: FakeApis) -> None:
+    log_in_with_code()
+    settings = quick_settings().spotify
+    tracks = [Track("Song", "Artist", "pop", uri="spotify:track:abc0001")]
+    auth = logged_in_auth(settings, 3.0)
+    fake_apis.fail("/v1/me/playlists", 201, byte_every_s=0.5)
+    start = time.monotonic()
+    with pytest.raises(UserError, match="no answer within"):
+        export_playlist(tracks, "x", auth, settings, budget_s=3.0)
+    assert time.monotonic() - start < 4.5
