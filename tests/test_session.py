@@ -349,3 +349,44 @@ def test_a_session_ending_in_a_new_mood_gets_a_final_round_for_it() -> None:
     assert rounds.poll() is None and rounds.next_round_at("happy") == 31.0 and rounds.next_round_at("neutral") is None
     (final,) = rounds.finish(2.5, "happy")  # ...but the session ends in it
     assert final.t == 2.5 and final.suggestions.mood == "happy"
+
+
+def test_a_signal_while_closing_ends_the_wait_for_suggestions_after_the_rows_are_written(tmp_path: Path) -> None:
+    from assistant.session.stop import stop_on_signals
+
+    class Short:
+        label, dropped, end_reason = "clip", 0, None
+
+        def frames(self, stop: threading.Event) -> Iterator[Frame]:
+            for k, image in enumerate(clip_frames("neutral_to_smile.mp4")[:20]):
+                yield Frame(k / 30, image)
+
+        def close(self) -> None:
+            pass
+
+    settings = load_settings()
+    pipeline, rounds = prepare(settings)
+    release = threading.Event()
+    answer = rounds._service.suggest
+    rounds._service.suggest = lambda *a, **k: (release.wait(30), answer(*a, **k))[1]  # a TMDB that does not answer
+    rounds.final_wait_s = 30.0
+    rounds.consider(0.0, "happy")  # a round in flight when the session ends
+    stop, db, seen = Stop(), tmp_path / "a.db", {}
+
+    def second_signal() -> None:
+        while not stop.closing:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the session is waiting for the round by now
+        seen["samples"] = query(db, "SELECT COUNT(*) FROM mood_samples")
+        seen["signalled"] = time.monotonic()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=second_signal, daemon=True).start()
+    with stop_on_signals(stop):
+        summary = record(settings, Short(), db, pipeline, rounds, stop)
+    ended = time.monotonic()
+    release.set()
+    assert seen["samples"] == [(20,)]  # written before the wait, so a kill there loses nothing
+    assert ended - seen["signalled"] < 1.0
+    assert summary.end_reason == "the source ended"  # not renamed by the signal that came while closing
+    assert query(db, "SELECT end_reason FROM sessions") == [("the source ended",)]

@@ -336,3 +336,27 @@ def test_a_ctrl_c_during_a_flush_writes_every_row_exactly_once(tmp_path: Path, w
     rec.close("interrupted")
     with sqlite3.connect(path) as conn:
         assert [t for (t,) in conn.execute("SELECT t FROM mood_samples ORDER BY id")] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+
+
+def test_a_flush_from_the_frame_loop_does_not_wait_on_another_programs_write_lock(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    from assistant.storage.recorder import SessionRecorder
+
+    path = tmp_path / "a.db"
+    rec = SessionRecorder.start(path, "0", "{}")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    for k in range(3):
+        rec.add_sample(k / 10, 1_700_000_000.0 + k, None, None)
+        started = time.monotonic()
+        assert rec.try_flush() is False
+        assert time.monotonic() - started < 0.5  # a frame's worth, not BUSY_TIMEOUT_MS
+        assert "is locked by another process" in rec.flush_error and "session" not in rec.flush_error
+    other.execute("ROLLBACK")
+    assert rec.try_flush() is True and rec.flush_error is None
+    rec.close("ended")
+    with sqlite3.connect(path) as conn:
+        assert [t for (t,) in conn.execute("SELECT t FROM mood_samples ORDER BY id")] == [0.0, 0.1, 0.2]
+    other.close()

@@ -140,10 +140,14 @@ class Session:
         finally:
             stop.closing = True
         elapsed = time.perf_counter() - started
-        if rounds is not None:
-            for answer in rounds.finish(self.last_t, self.moods[-1][1] if self.moods else None, hurry=hurry):
-                self._record(answer)
+        # Settled now: a signal that comes while closing must not rename how the session ended.
         end_reason = stop.reason or self.failure or self.source.end_reason or "the source ended"
+        if rounds is not None:
+            # What was seen is written before any wait, so a kill during the wait loses none of it.
+            recorder.try_flush()
+            for answer in rounds.finish(self.last_t, self.moods[-1][1] if self.moods else None, hurry=hurry,
+                                        cancel=stop.hurry):
+                self._record(answer)
         recorder.close(end_reason)
         return SessionSummary(
             session_id=recorder.session_id, duration_s=0.0 if self.first_t is None else self.last_t - self.first_t,

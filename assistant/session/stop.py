@@ -27,9 +27,11 @@ class Stop(threading.Event):
     def __init__(self) -> None:
         super().__init__()
         self.reason: str | None = None
-        #: Set once the frame loop has ended: the session is being closed, which takes a
-        #: moment and must not be cut short.
+        #: Set once the frame loop has ended: the session is being closed, and its end reason
+        #: is settled; a signal now only hurries the closing along.
         self.closing = False
+        #: A signal that came while closing: wait for nothing more (suggestions in flight).
+        self.hurry = threading.Event()
 
     def request(self, reason: str) -> None:
         """The first request's reason is the one kept."""
@@ -44,15 +46,20 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
 
     The second Ctrl-C is for a session stuck where no frame comes: the frame loop ends at
     once, and the session is still closed with its end time and summarised. Once closing
-    has begun, further signals change nothing. Signal handlers can only be set from the
-    main thread; elsewhere (a test runner's worker) this does nothing.
+    has begun, any signal ends the wait for suggestions still on their way (the rows are
+    written before that wait) and changes nothing else: the end reason stays what it was.
+    Signal handlers can only be set from the main thread; elsewhere (a test runner's
+    worker) this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        if signum == signal.SIGINT and stop.is_set() and not stop.closing:
+        if stop.closing:
+            stop.hurry.set()
+            return
+        if signum == signal.SIGINT and stop.is_set():
             raise KeyboardInterrupt
         stop.request(REASONS[signum])
 

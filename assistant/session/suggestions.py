@@ -21,6 +21,9 @@ from recommenders.playback import Player
 from recommenders.service import Recommendations, Suggestions
 from recommenders.taste import Verdict
 
+# How often a closing session looks for a signal telling it to stop waiting.
+CANCEL_POLL_S = 0.05
+
 
 @dataclass(frozen=True)
 class Round:
@@ -115,23 +118,35 @@ class SuggestionRounds:
             return None
         return self._settled(answer)
 
-    def finish(self, t: float, mood: str | None, *, hurry: bool = False) -> list[Round]:
+    def finish(self, t: float, mood: str | None, *, hurry: bool = False,
+               cancel: threading.Event | None = None) -> list[Round]:
         """The session ends at ``t`` in ``mood``: collect the round in flight and, if the last
         round was for another mood, one final round for this one, both within
         ``final_wait_s``; then let the worker go. ``hurry`` (a second Ctrl-C, an error)
-        waits for nothing."""
+        waits for nothing, and ``cancel`` being set (a signal while closing) ends the wait."""
         answers = []
         deadline = time.monotonic() + self.final_wait_s
         for ask_final in (True, False):
             if self._in_flight and not hurry:
                 try:
-                    answers.append(self._settled(self._answers.get(timeout=max(0.0, deadline - time.monotonic()))))
+                    answers.append(self._settled(self._next_answer(deadline, cancel)))
                 except queue.Empty:
                     break  # an online source still thinking; the daemon thread cannot hold up the exit
             if ask_final and not hurry and not self._in_flight:
                 self.consider(t, mood, final=True)
         self._requests.put(None)
         return answers
+
+    def _next_answer(self, deadline: float, cancel: threading.Event | None) -> Round | BaseException:
+        """The worker's next answer, or queue.Empty at ``deadline`` or as soon as ``cancel`` is set."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (cancel is not None and cancel.is_set()):
+                raise queue.Empty
+            try:
+                return self._answers.get(timeout=min(remaining, CANCEL_POLL_S))
+            except queue.Empty:
+                continue
 
     def _settled(self, answer: Round | BaseException) -> Round:
         self._in_flight = False

@@ -45,7 +45,7 @@ def storage_error(path: Path, error: sqlite3.Error | DBAPIError) -> StorageError
         error = error.orig
     code = getattr(error, "sqlite_errorname", "")
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StorageError(f"database {path} is locked by another process (a session recording?); try again when it ends")
+        return StorageError(f"database {path} is locked by another process; try again when it lets go")
     if code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
         return StorageError(f"{path} is not a usable database: {error}")
     return StorageError(f"cannot use database {path}: {error}")

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, update
 
 from assistant.storage import ratings
-from assistant.storage.database import StorageError, open_engine, storage_error
+from assistant.storage.database import BUSY_TIMEOUT_MS, StorageError, open_engine, storage_error
 from assistant.storage.lock import DatabaseLock
 from assistant.storage.models import SessionRow, SuggestionRow
 from recognizer.classes import EMOTIONS
@@ -35,6 +35,9 @@ from recommenders.taste import VERDICTS, Verdict
 FLUSH_INTERVAL_S = 0.5
 # At the end of a session a failing write is tried this many times, this far apart, before rows are given up.
 CLOSE_ATTEMPTS = 5
+# How long a flush from the frame loop waits for another program's write lock: about a frame.
+# A busy file costs a try, not a frozen video; the rows wait for the next one.
+LOOP_BUSY_TIMEOUT_MS = 20
 CLOSE_RETRY_S = 1.0
 _MOODS = frozenset(EMOTIONS)
 _SAMPLE_INSERT = (
@@ -177,15 +180,20 @@ class SessionRecorder:
         """
         if not self.flush_due():
             return False
+        return self.try_flush()
+
+    def try_flush(self) -> bool:
+        """Flush now without waiting on another program's write lock (a frame loop must not freeze
+        for it): when the file is busy the rows stay buffered and ``flush_error`` says why."""
         try:
-            self.flush()
+            self.flush(busy_timeout_ms=LOOP_BUSY_TIMEOUT_MS)
         except StorageError as error:
             self.flush_error = str(error)
             return False
         self.flush_error = None
         return True
 
-    def flush(self) -> None:
+    def flush(self, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         """Write everything buffered in one transaction; on failure the buffers are kept for the next try.
 
         The buffers are emptied before the transaction commits and refilled only if it did not:
@@ -198,6 +206,8 @@ class SessionRecorder:
         self._samples, self._changes, self._suggestions, self._ratings = [], [], [], []
         written = False
         try:
+            # On the driver's connection: through SQLAlchemy's, the PRAGMA would open a transaction.
+            self._conn.connection.driver_connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             with self._conn.begin(), Session(bind=self._conn) as db:
                 for statement, rows in ((_SAMPLE_INSERT, samples), (_CHANGE_INSERT, changes)):
                     if rows:
