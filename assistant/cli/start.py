@@ -167,7 +167,7 @@ def _print_summary(summary: SessionSummary) -> None:
     dropped = f", {summary.dropped} dropped" if summary.dropped else ""
     console.print(f"Session {summary.session_id}: {human_duration(summary.duration_s)} of source time, "
                   f"{summary.frames} frames ({summary.frames_with_face} with a face{dropped}) at {summary.fps:.1f} fps; "
-                  f"ended: {summary.end_reason}.", highlight=False, soft_wrap=True)
+                  f"ended: {summary.end_reason}.", markup=False, highlight=False, soft_wrap=True)
     moods = " → ".join(f"{mood or 'unknown'} at {t:.1f} s" for t, mood in summary.moods)
     console.print(f"Moods: {moods or 'none established'}.", highlight=False, soft_wrap=True)
     console.print(f"{summary.suggestions} suggestions recorded; `assistant report {summary.session_id}` shows the "
