@@ -7,9 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
+import recorded
 from typer.testing import CliRunner
 
-import recorded
 from assistant.cli import app
 from assistant.storage.database import StorageError
 from assistant.storage.lock import DatabaseLock

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fake_apis import MARKUP_TITLES, FakeApis, fake_apis  # noqa: F401 - fixture
 from rich.console import Console
 from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.storage.recorder import SessionRecorder, SuggestionRecord
 from assistant.ui.dashboard import _numbered
-from fake_apis import MARKUP_TITLES, FakeApis, fake_apis  # noqa: F401 - fixture
 
 runner = CliRunner()
 

@@ -378,6 +378,17 @@ def _decoded(key: list[str], reader: Callable[[], FaceSet], use_cache: bool, wha
     return faces
 
 
+def check_class_folders(data: Path) -> None:
+    """Refuse a folder-per-class set with a class the product has no output for (such as
+    contempt): its faces would silently be left out, and its share of batches be smaller than asked."""
+    unknown = sorted(child.name for child in Path(data).iterdir()
+                     if child.is_dir() and child.name.lower() not in EMOTIONS
+                     and any(path.suffix.lower() in IMAGE_SUFFIXES for path in child.iterdir()))
+    if unknown:
+        raise DatasetError(f"{data} has faces of {', '.join(unknown)}: the recognizer knows only {', '.join(EMOTIONS)}; "
+                           "move or rename those folders")
+
+
 def has_given_splits(data: Path) -> bool:
     """Whether a dataset names its own held-out faces (FER-2013's test folder or CSV, FER+'s Valid/Test)."""
     data = Path(data).expanduser()
@@ -431,6 +442,7 @@ def load_group_part(data: Path, part: str, fraction: float, use_cache: bool = Tr
     if not data.exists():
         raise DatasetError(f"{data} does not exist: {EXPECTED_LAYOUT}")
     items = list_images(data, "train")
+    check_class_folders(data)
     held = held_out_groups(items, fraction)
     chosen = [(path, label) for path, label in items if (group_of(path) in held) == (part == "held_out")]
     key = [part, f"{fraction:g}"] + [_file_key(path, label) for path, label in chosen]

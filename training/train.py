@@ -38,9 +38,9 @@ from recognizer.models.vgg48 import Fer2013Head
 from recognizer.weights import load_weights, save_weights
 from training.augment import BatchAugment, WebcamEffects
 from training.datasets import FaceSet, load_split, one_hot
-from training.sources import MixedBatches, TrainingSource, class_mass, load_sources
 from training.distributed import all_reduce_sum, cleanup, init_distributed, resolve_device
 from training.metrics import classification_report
+from training.mix import MixedBatches, TrainingSource, class_mass, load_sources
 from training.original_labels import original_labels
 
 

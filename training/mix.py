@@ -107,7 +107,7 @@ def faces_per_batch(shares: Sequence[float], batch_size: int) -> list[int]:
     exact = [share * batch_size for share in shares]
     counts = [max(1, math.floor(value)) for value in exact]
     by_remainder = sorted(range(len(shares)), key=lambda index: exact[index] - math.floor(exact[index]), reverse=True)
-    for index in by_remainder[: batch_size - sum(counts)]:
+    for index in by_remainder[: max(0, batch_size - sum(counts))]:
         counts[index] += 1
     while sum(counts) > batch_size:  # the at-least-one rule took faces from the largest
         counts[counts.index(max(counts))] -= 1
