@@ -104,11 +104,13 @@ def _show(path: Path, as_json: bool) -> None:
         print_json(rows)
         return
     if not rows:
-        console.print(f"No calibration profiles in {path}; `assistant calibrate` makes one.", highlight=False)
+        console.print(f"No calibration profiles in {path}; `assistant calibrate` makes one.", markup=False,
+                      highlight=False)
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Calibration profiles in {path}", title_justify="left")
+    table = Table(title=Text(f"Calibration profiles in {path}"), title_justify="left")
     for column in ("profile", "made", "frames", "resting face read as", "weights"):
         table.add_column(column)
     for row in rows:
