@@ -354,16 +354,6 @@ def test_a_session_ending_in_a_new_mood_gets_a_final_round_for_it() -> None:
 def test_a_signal_while_closing_ends_the_wait_for_suggestions_after_the_rows_are_written(tmp_path: Path) -> None:
     from assistant.session.stop import stop_on_signals
 
-    class Short:
-        label, dropped, end_reason = "clip", 0, None
-
-        def frames(self, stop: threading.Event) -> Iterator[Frame]:
-            for k, image in enumerate(clip_frames("neutral_to_smile.mp4")[:20]):
-                yield Frame(k / 30, image)
-
-        def close(self) -> None:
-            pass
-
     settings = load_settings()
     pipeline, rounds = prepare(settings)
     release = threading.Event()
@@ -383,7 +373,7 @@ def test_a_signal_while_closing_ends_the_wait_for_suggestions_after_the_rows_are
 
     threading.Thread(target=second_signal, daemon=True).start()
     with stop_on_signals(stop):
-        summary = record(settings, Short(), db, pipeline, rounds, stop)
+        summary = record(settings, _EndsBadly(lambda stop: None), db, pipeline, rounds, stop)
     ended = time.monotonic()
     release.set()
     assert seen["samples"] == [(20,)]  # written before the wait, so a kill there loses nothing

@@ -6,6 +6,7 @@ the network the weights came from without guessing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -55,22 +56,21 @@ def head_module(model: nn.Module, head: str) -> nn.Module:
 
 def add_fer2013_head(model: nn.Module, own_stages: int) -> Fer2013Head:
     """Give trained weights a FER-2013 head of their own last ``own_stages`` stages, ready to train alone."""
-    if not isinstance(model, Vgg48):
-        raise UserError("a FER-2013 head can be added to vgg48 weights only")
-    try:
-        model.add_fer2013_head(own_stages)
-    except ValueError as error:
-        raise UserError(f"--fer2013-head: {error}") from None
+    _change_vgg48(model, "--fer2013-head", lambda vgg: vgg.add_fer2013_head(own_stages))
     return Fer2013Head(model)
 
 
 def freeze_stages(model: nn.Module, stages: int) -> None:
     """Fine-tune only what comes after the first ``stages`` stages (see `Vgg48.freeze_stages`)."""
-    if not stages:
-        return
+    if stages:
+        _change_vgg48(model, "--freeze", lambda vgg: vgg.freeze_stages(stages))
+
+
+def _change_vgg48(model: nn.Module, flag: str, change: Callable[[Vgg48], None]) -> None:
+    """Apply a training option that only vgg48 has; its refusals become one line naming the option."""
     if not isinstance(model, Vgg48):
-        raise UserError("--freeze is for vgg48 weights only")
+        raise UserError(f"{flag} is for vgg48 weights only")
     try:
-        model.freeze_stages(stages)
+        change(model)
     except ValueError as error:
-        raise UserError(f"--freeze: {error}") from None
+        raise UserError(f"{flag}: {error}") from None
