@@ -241,7 +241,9 @@ def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: d
             entries["fer2013_head_training"] = init_manifest.get("fer2013_head_training")
         return entries
     kept = {key: init_manifest[key] for key in ("training", "neutral_reference") if key in init_manifest}
-    metrics = dict(init_manifest.get("metrics", {}))
+    # The product head's figures stay; a FER-2013 head the init had is replaced, and so are its figures.
+    metrics = {key: value for key, value in init_manifest.get("metrics", {}).items()
+               if not key.endswith(HEAD_METRICS_SUFFIX["fer2013"])}
     if validated:
         metrics[config.val_split + HEAD_METRICS_SUFFIX["fer2013"]] = figures
     return {**kept, "fer2013_head_training": {**training, "own_stages": config.fer2013_head}, "metrics": metrics}
