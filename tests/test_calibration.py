@@ -205,7 +205,7 @@ def test_a_session_with_a_profile_lowers_what_the_resting_face_leaned_to(tmp_pat
 @pytest.mark.parametrize("args, message", [
     (["calibrate", "--profile", "bad name!"], "profile name 'bad name!'"),
     (["calibrate", "--show", "--reset", "x"], "give --show or --reset, not both"),
-    (["calibrate", "--seconds", "0"], "--seconds must be more than 0"),
+    (["calibrate", "--seconds", "0"], "--seconds must be a number of seconds more than 0"),
     (["calibrate", "--source", "/no/such/folder"], "/no/such/folder does not exist"),
     (["calibrate", "--source", "9"], "cannot open camera 9"),
     (["predict", "x.jpg", "--profile", "nobody"], "no profile 'nobody'"),
