@@ -89,9 +89,11 @@ def refusal(baseline: Baseline | None, frames: int) -> str | None:
     if baseline.spread > MAX_SPREAD:
         return (f"the face changed too much to be a baseline (spread {baseline.spread:.2f}, at most {MAX_SPREAD:g}); "
                 "keep a relaxed face for the whole time")
-    expression = expressive_lead(baseline.log_probabilities)
-    if expression is not None:
-        return f"the face reads as {expression}, not at rest; calibrate with a relaxed face"
+    if expressive_lead(baseline.log_probabilities) is not None:
+        # Named by what it reads as most: a frown that leaves neutral at 2 % is refused too (a 2 %
+        # surprise outscores it), and "reads as surprise" would send the person looking for a gasp.
+        read_as = EMOTIONS[int(np.argmax(baseline.log_probabilities))]
+        return f"the face reads as {read_as}, not at rest; calibrate with a relaxed face"
     return None
 
 

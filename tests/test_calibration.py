@@ -39,11 +39,19 @@ def invoke(*args: str):
 
 
 
+def resting_face() -> Path:
+    """A real photo labelled neutral (a tennis player between points) that the bundled weights read
+    as sad, neutral second: the stern resting face calibration is for."""
+    return needs_shared("datasets", "wild_faces", "neutral", "Guillermo_Coria_0011.jpg")
+
+
 def photo_folder(tmp_path: Path, *names: str) -> Path:
+    """A folder of shared photos: names from ../shared/images, or the resting face by name."""
     folder = tmp_path / "photos"
     folder.mkdir(exist_ok=True)
     for name in names:
-        shutil.copy(needs_shared("images", name), folder / name)
+        source = resting_face() if name == resting_face().name else needs_shared("images", name)
+        shutil.copy(source, folder / name)
     return folder
 
 
@@ -120,7 +128,7 @@ def test_auto_leaves_a_cheerful_person_alone() -> None:
 
 def test_calibrating_on_one_photo_stores_a_profile_that_predict_applies(tmp_path: Path) -> None:
     db = tmp_path / "assistant.db"
-    folder = photo_folder(tmp_path, "angry_1.jpg")  # a stern face the model reads as sad: our "resting" face
+    folder = photo_folder(tmp_path, resting_face().name)  # a resting face the model reads as sad
     result = invoke("calibrate", "--source", str(folder), "--profile", "ann", "--db", str(db), "--json")
     assert result.exit_code == 0, result.output
     stored = json.loads(result.stdout)
@@ -130,7 +138,7 @@ def test_calibrating_on_one_photo_stores_a_profile_that_predict_applies(tmp_path
     with sqlite3.connect(db) as conn:  # numbers, never an image
         assert all(len(baseline) < 200 for (baseline,) in conn.execute("SELECT baseline FROM profiles"))
 
-    photos = [str(needs_shared("images", name)) for name in ("angry_1.jpg", "happy_1.jpg", "surprise_1.jpg")]
+    photos = [str(resting_face()), *(str(needs_shared("images", name)) for name in ("happy_1.jpg", "surprise_1.jpg"))]
     plain = json.loads(invoke("predict", *photos, "--json").stdout)
     calibrated = json.loads(invoke("predict", *photos, "--json", "--profile", "ann", "--db", str(db)).stdout)
     emotions = [[photo["faces"][0]["emotion"] for photo in run] for run in (plain, calibrated)]
@@ -156,7 +164,7 @@ def test_show_and_reset(tmp_path: Path) -> None:
     db = tmp_path / "assistant.db"
     empty = invoke("calibrate", "--show", "--db", str(db))
     assert empty.exit_code == 0 and "No calibration profiles" in empty.stdout and not db.exists()
-    folder = photo_folder(tmp_path, "angry_1.jpg")
+    folder = photo_folder(tmp_path, resting_face().name)
     for name in ("ann", "bob"):
         assert invoke("calibrate", "--source", str(folder), "--profile", name, "--db", str(db)).exit_code == 0
     shown = json.loads(invoke("calibrate", "--show", "--json", "--db", str(db)).stdout)
@@ -174,7 +182,7 @@ def test_a_profile_from_other_weights_is_ignored_with_a_note(tmp_path: Path) -> 
     db = tmp_path / "assistant.db"
     with database(db, create=True) as engine:
         Profile.new("old", "0" * 64, log_probabilities(probabilities(sad=0.6, neutral=0.2)), 30, 0.05).save(engine)
-    photo = str(needs_shared("images", "angry_1.jpg"))
+    photo = str(resting_face())
     result = invoke("predict", photo, "--json", "--profile", "old", "--db", str(db))
     assert result.exit_code == 0
     assert "profile 'old' was calibrated with other weights" in only_line(result.stderr)
@@ -232,11 +240,11 @@ def test_an_empty_folder_is_one_line(tmp_path: Path) -> None:
 
 def test_bench_calibration_compares_each_person_with_and_without(tmp_path: Path) -> None:
     """Two photos of one "person": the neutral one (read as sad) calibrates, the other is tested."""
-    for name, emotion, renamed in (("angry_1.jpg", "neutral", "Ann_Example_0001.jpg"),
-                                   ("happy_1.jpg", "happy", "Ann_Example_0002.jpg"),
-                                   ("surprise_1.jpg", "surprise", "Bob_Other_0001.jpg")):
+    for source, emotion, renamed in ((resting_face(), "neutral", "Ann_Example_0001.jpg"),
+                                     (needs_shared("images", "happy_1.jpg"), "happy", "Ann_Example_0002.jpg"),
+                                     (needs_shared("images", "surprise_1.jpg"), "surprise", "Bob_Other_0001.jpg")):
         (tmp_path / emotion).mkdir()
-        shutil.copy(needs_shared("images", name), tmp_path / emotion / renamed)
+        shutil.copy(source, tmp_path / emotion / renamed)
     result = invoke("bench", "calibration", "--data", str(tmp_path), "--json")
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
