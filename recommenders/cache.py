@@ -17,6 +17,25 @@ from typing import Any
 import platformdirs
 
 
+def write_private_json(path: Path, data: Any, *, durable: bool = False) -> None:
+    """Write ``data`` as JSON to a file only the user can read, in a folder only the user can
+    open: to a temporary file beside it (created 0600), then renamed over it, so a reader or a
+    crash never meets half a file. ``durable`` syncs it to disk first (a login worth keeping)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
+                                     encoding="utf-8") as handle:
+        try:
+            json.dump(data, handle)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            handle.close()
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+    os.replace(handle.name, path)
+
+
 def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("assistant")) / "responses"
 
@@ -49,12 +68,7 @@ class ResponseCache:
         path = self._path(service, request)
         try:
             # What was looked up, and when, tells moods: the folders are the user's alone.
-            for folder in (self.directory, path.parent):
-                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # Written beside and renamed, so a reader never sees half a file.
-            with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
-                                             encoding="utf-8") as handle:
-                json.dump({"stored_at": time.time(), "response": response}, handle)
-            os.replace(handle.name, path)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_private_json(path, {"stored_at": time.time(), "response": response})
         except OSError:
             pass

@@ -10,9 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ import platformdirs
 import requests
 
 from config.errors import UserError
+from recommenders.cache import write_private_json
 
 T = TypeVar("T")
 
@@ -201,12 +200,8 @@ def block(service: str, seconds: float) -> None:
     loses the memory of the ban."""
     blocks = {name: until for name, until in _read_blocks().items() if until > time.time()}
     blocks[service] = max(blocks.get(service, 0.0), time.time() + seconds)
-    path = _blocks_file()
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
-            json.dump(blocks, handle)
-        os.replace(handle.name, path)
+        write_private_json(_blocks_file(), blocks)
     except OSError:
         pass
 

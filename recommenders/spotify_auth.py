@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 import webbrowser
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 
 from config.errors import UserError
 from config.settings import SpotifySettings
+from recommenders.cache import write_private_json
 from recommenders.faults import DeadlineSession, register_secret, scrub
 from recommenders.login_listener import RedirectListener, new_state
 from recommenders.spotify import accounts_url, describe, spotify_client
@@ -66,18 +66,8 @@ class PrivateTokenFile(CacheHandler):
     def save_token_to_cache(self, token_info: dict) -> None:
         register_secret(token_info.get("access_token"))
         register_secret(token_info.get("refresh_token"))
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # A new file beside the old one, renamed over it: a crash mid-refresh leaves the old
-        # login whole instead of an empty file (mkstemp creates it 0600).
-        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(token_info, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        # Renamed over the old file: a crash mid-refresh leaves the old login whole, not an empty file.
+        write_private_json(self.path, token_info, durable=True)
 
 
 def require_client_id() -> str:
