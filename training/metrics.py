@@ -61,6 +61,8 @@ def classification_report(labels: np.ndarray, probabilities: np.ndarray, valid: 
     return {
         "accuracy": float((predictions == labels).mean()) if len(labels) else 0.0,
         "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        # Mean recall over the classes present: accuracy as if every class were equally common.
+        "balanced_accuracy": float(recall[present].mean()) if present.any() else 0.0,
         "n": int(len(labels)),
         "classes": list(EMOTIONS),
         "per_class": per_class,

@@ -188,12 +188,6 @@ def evaluate(model: nn.Module, faces: FaceSet, amp: bool, device: torch.device) 
     return classification_report(faces.labels, probabilities)
 
 
-def balanced_recall(report: dict[str, Any]) -> float:
-    """Mean recall over the classes present: accuracy as if every class were equally common."""
-    recalls = [entry["recall"] for entry in report["per_class"].values() if entry["support"]]
-    return float(np.mean(recalls)) if recalls else 0.0
-
-
 def validate(model: nn.Module, sources: list[TrainingSource], amp: bool, device: torch.device) -> dict[str, float]:
     """Each source's held-out accuracy and balanced recall, and the figure that selects the epoch:
     balanced recall averaged over the sources, so that neither a frequent class nor a large
@@ -208,8 +202,8 @@ def validate(model: nn.Module, sources: list[TrainingSource], amp: bool, device:
             row.update(val_acc=report["accuracy"], val_macro_f1=report["macro_f1"])
         if len(sources) > 1:
             row[f"{source.name}_acc"] = report["accuracy"]
-            row[f"{source.name}_balanced"] = balanced_recall(report)
-        balanced.append(balanced_recall(report))
+            row[f"{source.name}_balanced"] = report["balanced_accuracy"]
+        balanced.append(report["balanced_accuracy"])
     if balanced:
         row["val_balanced"] = float(np.mean(balanced))
     return row
