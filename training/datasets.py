@@ -172,10 +172,15 @@ def list_images(data: Path, split: str) -> list[tuple[Path, int]]:
             raise DatasetError(f"no {split}_* files in {data}: the {split} split needs FER-2013's file names")
     if not items:
         raise DatasetError(f"no images found in {data}: {EXPECTED_LAYOUT}")
-    if split == "held-out":
-        held = held_out_groups(items, HELD_OUT_FRACTION)
-        items = [(path, label) for path, label in items if group_of(path) in held]
-    return items
+    return group_part(items, "held_out", HELD_OUT_FRACTION) if split == "held-out" else items
+
+
+def group_part(items: list[tuple[Path, int]], part: str, fraction: float) -> list[tuple[Path, int]]:
+    """The faces of the people or films trained on (``part="train"``) or held out (``"held_out"``)."""
+    if part not in ("train", "held_out"):
+        raise ValueError(part)
+    held = held_out_groups(items, fraction)
+    return [(path, label) for path, label in items if (group_of(path) in held) == (part == "held_out")]
 
 
 def _file_key(path: Path, label: int | str = "") -> str:
@@ -436,14 +441,11 @@ def held_out_groups(items: list[tuple[Path, int]], fraction: float) -> set[str]:
 def load_group_part(data: Path, part: str, fraction: float, use_cache: bool = True) -> FaceSet:
     """The training (``part="train"``) or held-out (``"held_out"``) faces of a folder-per-class set,
     divided by person or film (`held_out_groups`)."""
-    if part not in ("train", "held_out"):
-        raise ValueError(part)
     data = Path(data).expanduser()
     if not data.exists():
         raise DatasetError(f"{data} does not exist: {EXPECTED_LAYOUT}")
     items = list_images(data, "train")
     check_class_folders(data)
-    held = held_out_groups(items, fraction)
-    chosen = [(path, label) for path, label in items if (group_of(path) in held) == (part == "held_out")]
+    chosen = group_part(items, part, fraction)
     key = [part, f"{fraction:g}"] + [_file_key(path, label) for path, label in chosen]
     return _decoded(key, partial(_decode_folder, chosen), use_cache, f"{data} ({part.replace('_', '-')})")
