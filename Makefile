@@ -23,4 +23,5 @@ run: $(BIN)/assistant
 	$(BIN)/assistant start --source $(SOURCE) $(PLAY)
 
 test: $(BIN)/assistant
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from pathlib import Path
 from ipaddress import ip_address
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
@@ -148,7 +148,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def chosen_config_file(path: Path | None = None) -> Path | None:
-    """The user's settings file in effect: ``path`` (--config), else ASSISTANT_CONFIG, else the platform's file if it exists."""
+    """The user's settings file in effect: ``path`` (--config), else ASSISTANT_CONFIG, else the platform's file
+    if it exists."""
     if path is not None:
         return Path(path).expanduser()
     if os.environ.get("ASSISTANT_CONFIG"):

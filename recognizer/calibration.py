@@ -127,12 +127,12 @@ def correction(baseline: np.ndarray, reference: np.ndarray) -> np.ndarray:
     reads as sad reads neutral. An under-read class (e_k < 0: the model reads this
     person's relaxed face as more purely neutral than a typical one) is raised by its
     deficit, so their frown, which the model scores weakly, counts as much as a typical
-    person's does: on real photos most errors are expressions read as neutral (README,
-    Calibration), and this is what lets calibration help on average. Limits:
+    person's does: on real photos most errors are expressions read as neutral
+    (docs/calibration.md), and this is what lets calibration help on average. Limits:
 
     - An excess is not lowered when the baseline already reads neutral: the model is
       right about this person's resting face, and lowering a class there hid real
-      expressions (angry recall 0.74 → 0.53 on real photos, README, Calibration).
+      expressions (angry recall 0.74 → 0.53 on real photos, docs/calibration.md).
     - A class is raised at most tenfold (ln 10): a baseline of a few frames on which the
       model gives a class almost nothing would otherwise multiply its odds up to 400-fold
       (the `FLOOR`). On real photos no raise came near it (the largest was 2.2).
@@ -188,8 +188,9 @@ class RunningCalibration:
     As OpenFace does for a video, the per-class median of the log-probabilities of the
     last `AUTO_WINDOW` faces stands for the person's typical face (a median, so the
     minutes they laugh or frown do not move it as long as they are at rest more often
-    than not); it corrects nothing until `AUTO_MIN_FRAMES` faces are seen. The correction is `correction`'s, so a typical
-    state that is happy or surprised, or already neutral, changes nothing. One person
+    than not); it corrects nothing until `AUTO_MIN_FRAMES` faces are seen. The correction
+    is `correction`'s, so a typical state that is happy or surprised, or already neutral,
+    changes nothing. One person
     at a time: the live session feeds it the largest face of each frame.
     """
 

@@ -154,14 +154,15 @@ class HaarDetector:
         boxes, _, weights = self._cascade.detectMultiScale3(
             gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side), outputRejectLevels=True)
         faces = [Face(int(x), int(y), int(w), int(h), 1.0 / (1.0 + math.exp(-float(weight))))
-                 for (x, y, w, h), weight in zip(boxes, np.ravel(weights))]
+                 for (x, y, w, h), weight in zip(boxes, np.ravel(weights), strict=True)]
         return sorted((f for f in faces if f.score >= self.min_confidence), key=lambda f: f.score, reverse=True)
 
     def close(self) -> None:
         pass
 
 
-def create_detector(backend: str = "mediapipe", min_confidence: float = 0.5, reach: Reach = "short") -> MediaPipeDetector | HaarDetector:
+def create_detector(backend: str = "mediapipe", min_confidence: float = 0.5,
+                    reach: Reach = "short") -> MediaPipeDetector | HaarDetector:
     if backend == "mediapipe":
         return MediaPipeDetector(min_confidence, reach)
     if backend == "haar":

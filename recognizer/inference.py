@@ -91,7 +91,8 @@ class EmotionClassifier:
         self.model, self.dtype = optimize_for_cpu(model, bf16_by_default() if bf16 is None else bf16)
 
     @classmethod
-    def from_weights(cls, path: Path | None = None, *, bf16: bool | None = None, head: str = "product") -> EmotionClassifier:
+    def from_weights(cls, path: Path | None = None, *, bf16: bool | None = None,
+                     head: str = "product") -> EmotionClassifier:
         """``head``: "fer2013" reads faces as FER-2013's annotators did, for that benchmark only."""
         model, manifest = load_weights(path)
         return cls(head_module(model, head), manifest, bf16=bf16)

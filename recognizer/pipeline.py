@@ -36,7 +36,7 @@ class FaceEmotion:
             "face_score": round(self.face.score, 4),
             "emotion": self.emotion,
             "confidence": round(self.confidence, 4),
-            "probabilities": {name: round(float(p), 4) for name, p in zip(EMOTIONS, self.probabilities)},
+            "probabilities": {name: round(float(p), 4) for name, p in zip(EMOTIONS, self.probabilities, strict=True)},
         }
 
 
@@ -57,7 +57,7 @@ class EmotionPipeline:
         probabilities = self.classifier.predict([crop_face(image, face, self.geometry) for face in faces], tta=self.tta)
         if self.calibration is not None:
             probabilities = self.calibration(probabilities)
-        return [FaceEmotion(face, p) for face, p in zip(faces, probabilities)]
+        return [FaceEmotion(face, p) for face, p in zip(faces, probabilities, strict=True)]
 
     def close(self) -> None:
         """Let go of the detector's graphs (mediapipe holds native resources until closed)."""

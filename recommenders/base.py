@@ -82,7 +82,7 @@ class Recommender(Protocol[ItemT_co]):
     def suggest(self, choice: Choice, limit: int, seen: frozenset[str]) -> list[ItemT_co]:
         """At most ``limit`` items for ``choice`` whose keys are not in ``seen``.
 
-        Online sources raise ``recommenders.faults.SourceFault`` with a one-line reason.
+        Online sources raise ``recommenders.faults.ServiceFault`` with a one-line reason.
         """
         ...
 

@@ -60,7 +60,8 @@ class OfflineMusic:
     def suggest(self, choice: Choice, limit: int, seen: frozenset[str]) -> list[Track]:
         tracks = self._catalog.tracks
         genres = [genre for genre in choice.music if genre in tracks]
-        return pick(genre_groups(genres, lambda genre: self._rng.sample(tracks[genre], len(tracks[genre]))), limit, seen)
+        return pick(genre_groups(genres, lambda genre: self._rng.sample(tracks[genre], len(tracks[genre]))),
+                    limit, seen)
 
 
 class OfflineMovies:

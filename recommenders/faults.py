@@ -36,7 +36,7 @@ QUOTA_DEFAULT_BLOCK_S = 3600.0
 SERVER_MESSAGE_CHARS = 160
 
 
-class SourceFault(UserError):
+class ServiceFault(UserError):
     """An online source failed; the message is one line, safe to show, and free of secrets."""
 
 
@@ -103,13 +103,13 @@ def call_with_backoff(call: Callable[[float], T], deadline: Deadline, describe: 
     """
     until = blocked_until(service)
     if until is not None:
-        raise SourceFault(f"{service}: quota exceeded; no calls until {datetime.fromtimestamp(until):%Y-%m-%d %H:%M}, "
+        raise ServiceFault(f"{service}: quota exceeded; no calls until {datetime.fromtimestamp(until):%Y-%m-%d %H:%M}, "
                           "as it asked (calling during the ban lengthens it)")
     wait = BACKOFF_FIRST_S
     for attempt in itertools.count(1):
         timeout = deadline.remaining()
         if timeout <= 0:
-            raise SourceFault(f"{service}: no answer within the {deadline.budget_s:g} s budget")
+            raise ServiceFault(f"{service}: no answer within the {deadline.budget_s:g} s budget")
         try:
             return call(timeout)
         except Exception as error:  # noqa: BLE001 - every fault becomes one line and a fallback
@@ -118,10 +118,10 @@ def call_with_backoff(call: Callable[[float], T], deadline: Deadline, describe: 
         if failure.block_s is not None:
             block(service, failure.block_s)
         if not failure.retryable or attempt == MAX_ATTEMPTS:
-            raise SourceFault(reason) from None
+            raise ServiceFault(reason) from None
         pause = failure.retry_after_s if failure.retry_after_s is not None else wait
         if pause >= deadline.remaining():
-            raise SourceFault(f"{reason}; waiting {pause:g} s would pass the {deadline.budget_s:g} s budget") from None
+            raise ServiceFault(f"{reason}; waiting {pause:g} s would pass the {deadline.budget_s:g} s budget") from None
         time.sleep(pause)
         wait = min(wait * 2, BACKOFF_CAP_S)
 

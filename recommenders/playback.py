@@ -21,7 +21,7 @@ from spotipy.oauth2 import SpotifyPKCE
 
 from config.settings import SpotifySettings
 from recommenders.base import Track
-from recommenders.faults import Deadline, Failure, SourceFault, call_with_backoff
+from recommenders.faults import Deadline, Failure, ServiceFault, call_with_backoff
 from recommenders.spotify import describe, describe_post, spotify_client
 
 T = TypeVar("T")
@@ -74,7 +74,7 @@ class Player:
             for uri in uris:
                 self._run(lambda uri=uri: self._client.add_to_queue(uri, device_id), deadline, _describe_queue)
                 queued += 1
-        except SourceFault as fault:
+        except ServiceFault as fault:
             done = f"queued {queued} of {len(uris)} tracks, then " if queued else ""
             return f"{NOTE}: {done}{fault}; the session goes on without playing"
         return f"{NOTE}: queued {queued} tracks on {name}"
@@ -82,13 +82,13 @@ class Player:
     def _active_device(self, deadline: Deadline) -> tuple[str, str]:
         answer = self._run(self._client.devices, deadline, _describe_read)
         if not isinstance(answer, dict) or not isinstance(answer.get("devices"), list):
-            raise SourceFault("Spotify: malformed response (not the JSON expected)")
+            raise ServiceFault("Spotify: malformed response (not the JSON expected)")
         for device in answer["devices"]:
             if isinstance(device, dict) and device.get("is_active") and device.get("id"):
                 if device.get("is_restricted"):
-                    raise SourceFault(f"Spotify: the active device {device.get('name')!r} accepts no commands")
+                    raise ServiceFault(f"Spotify: the active device {device.get('name')!r} accepts no commands")
                 return str(device.get("name") or "the active device"), str(device["id"])
-        raise SourceFault("Spotify: no device is playing; start playing on a phone or computer")
+        raise ServiceFault("Spotify: no device is playing; start playing on a phone or computer")
 
     def _run(self, request: Callable[[], T], deadline: Deadline, describe_fault: Callable[[Exception], Failure]) -> T:
         def call(timeout_s: float) -> T:

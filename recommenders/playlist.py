@@ -27,7 +27,7 @@ def export_playlist(tracks: Sequence[Track], name: str, auth: SpotifyPKCE, setti
 
     ``auth`` comes from ``spotify_auth.logged_in_auth``. Offline-catalog tracks have no URI
     and are left out; if none has one, nothing is created. Faults raise a one-line
-    ``SourceFault`` (a UserError) within ``budget_s``.
+    ``ServiceFault`` (a UserError) within ``budget_s``.
     """
     uris = list(dict.fromkeys(track.uri for track in tracks if track.uri))
     if not uris:

@@ -18,7 +18,7 @@ from config.settings import Settings
 from recommenders.base import Item, Movie, Recommender, Track
 from recommenders.cache import ResponseCache
 from recommenders.catalog import OfflineMovies, OfflineMusic, load_catalog
-from recommenders.faults import SourceFault
+from recommenders.faults import ServiceFault
 from recommenders.policy import Choice, load_policy
 from recommenders.spotify import SpotifyCredentials, SpotifyMusic
 from recommenders.taste import Taste
@@ -146,7 +146,7 @@ class _Attempt(Generic[Item]):
             name = self.source.name
             if self._thread.is_alive():
                 notes.append(f"{kind}: {name}: no answer within the time budget; offline catalog instead")
-            elif isinstance(self.error, SourceFault):
+            elif isinstance(self.error, ServiceFault):
                 notes.append(f"{kind}: {self.error}; offline catalog instead")
             elif self.error is not None:  # a surprise from a client is still one line, not a traceback
                 notes.append(f"{kind}: {name}: unexpected {type(self.error).__name__}; offline catalog instead")

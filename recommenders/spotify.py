@@ -15,7 +15,6 @@ import random
 from dataclasses import dataclass
 from typing import Iterator
 
-import requests
 import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyAuthBase, SpotifyClientCredentials, SpotifyOauthError
@@ -23,8 +22,17 @@ from spotipy.oauth2 import SpotifyAuthBase, SpotifyClientCredentials, SpotifyOau
 from config.settings import SpotifySettings
 from recommenders.base import Track, genre_groups, pick
 from recommenders.cache import ResponseCache
-from recommenders.faults import (Deadline, DeadlineSession, Failure, call_with_backoff, quiet_client_logs, register_secret,
-                                 retry_after_seconds, status_reason, transport_reason)
+from recommenders.faults import (
+    Deadline,
+    DeadlineSession,
+    Failure,
+    call_with_backoff,
+    quiet_client_logs,
+    register_secret,
+    retry_after_seconds,
+    status_reason,
+    transport_reason,
+)
 from recommenders.policy import Choice
 
 PAGE_SIZE = 10  # the most /search returns per call since February 2026

@@ -93,7 +93,8 @@ class Taste:
               previous: Verdict | None = None) -> None:
         """One rating of an item of ``genres``, replacing ``previous`` if it was rated before."""
         for genre in genres:
-            self.counts[(mood, strategy, kind, genre)] = self.counts_of(mood, strategy, kind, genre).rated(verdict, previous)
+            counts = self.counts_of(mood, strategy, kind, genre)
+            self.counts[(mood, strategy, kind, genre)] = counts.rated(verdict, previous)
         (self.liked if verdict == "like" else self.dismissed).add(key)
         (self.dismissed if verdict == "like" else self.liked).discard(key)
 
@@ -103,12 +104,12 @@ class Taste:
         movies = self._slots(choice.movies, lambda genre_id: TMDB_GENRES[genre_id], mood, strategy, "movie", limit, rng)
         return replace(choice, music=music, movies=movies)
 
-    def _slots(self, arms: tuple[Arm, ...], name_of: Callable[[Arm], str], mood: str, strategy: str, kind: str, limit: int,
-               rng: random.Random) -> tuple[Arm, ...]:
+    def _slots(self, arms: tuple[Arm, ...], name_of: Callable[[Arm], str], mood: str, strategy: str, kind: str,
+               limit: int, rng: random.Random) -> tuple[Arm, ...]:
         posteriors = [self.counts_of(mood, strategy, kind, name_of(arm)) for arm in arms]
         if not any(counts.ratings for counts in posteriors):
             return arms
-        return tuple(max(zip(arms, posteriors), key=lambda pair: rng.betavariate(
+        return tuple(max(zip(arms, posteriors, strict=True), key=lambda pair: rng.betavariate(
             PRIOR_LIKES + pair[1].likes, PRIOR_DISMISSALS + pair[1].dismissals))[0] for _ in range(limit))
 
     def excluded(self, rng: random.Random) -> frozenset[str]:
@@ -147,7 +148,8 @@ def preferences(taste: Taste, policy: Policy) -> list[Preference]:
     their posterior mean, best first (ties: the policy's order)."""
     found = []
     for mood, strategy, kind in itertools.product(EMOTIONS, STRATEGIES, KINDS):
-        genres = [(genre, taste.counts_of(mood, strategy, kind, genre)) for genre in offered(policy, mood, strategy, kind)]
+        genres = [(genre, taste.counts_of(mood, strategy, kind, genre))
+                  for genre in offered(policy, mood, strategy, kind)]
         if any(counts.ratings for _, counts in genres):
             genres.sort(key=lambda pair: -pair[1].mean)
             found.append(Preference(mood, strategy, kind, tuple(genres)))

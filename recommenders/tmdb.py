@@ -19,8 +19,17 @@ import tmdbsimple
 from config.settings import TmdbSettings
 from recommenders.base import Movie, pick
 from recommenders.cache import ResponseCache
-from recommenders.faults import (Deadline, DeadlineSession, Failure, call_with_backoff, quiet_client_logs, register_secret,
-                                 retry_after_seconds, status_reason, transport_reason)
+from recommenders.faults import (
+    Deadline,
+    DeadlineSession,
+    Failure,
+    call_with_backoff,
+    quiet_client_logs,
+    register_secret,
+    retry_after_seconds,
+    status_reason,
+    transport_reason,
+)
 from recommenders.policy import TMDB_GENRES, Choice
 
 ATTRIBUTION = "This product uses the TMDB API but is not endorsed or certified by TMDB."

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+#: The fake Spotify and TMDB server, as the `fake_apis` fixture of every test that names it.
+pytest_plugins = ["tests.support.fake_apis"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -20,14 +23,14 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture(scope="session")
 def folder_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from synthetic import write_folder_dataset
+    from tests.support.synthetic import write_folder_dataset
 
     return write_folder_dataset(tmp_path_factory.mktemp("fer_folders"))
 
 
 @pytest.fixture(scope="session")
 def csv_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from synthetic import write_csv_dataset
+    from tests.support.synthetic import write_csv_dataset
 
     return write_csv_dataset(tmp_path_factory.mktemp("fer_csv") / "fer2013.csv")
 
@@ -45,8 +48,10 @@ def precision(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory: pytest.TempPathFactory, folder_dataset: Path) -> Path:
-    """One short training run on the generated set, on this CPU's own precision, shared by the tests that need weights."""
-    from training.train import TrainConfig, main
+    """One short training run on the generated set, on this CPU's own precision, \
+shared by the tests that need weights."""
+    from training.config import TrainConfig
+    from training.train import main
 
     out = tmp_path_factory.mktemp("run")
     main(TrainConfig(data=folder_dataset, epochs=3, batch_size=16, lr=0.05, out=out, seed=1))
@@ -55,13 +60,13 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory, folder_dataset: Path) 
 
 @pytest.fixture(scope="session")
 def ferplus_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from synthetic import write_ferplus_dataset
+    from tests.support.synthetic import write_ferplus_dataset
 
     return write_ferplus_dataset(tmp_path_factory.mktemp("ferplus"))
 
 
 @pytest.fixture(scope="session")
 def ferplus_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from synthetic import write_ferplus_csv
+    from tests.support.synthetic import write_ferplus_csv
 
     return write_ferplus_csv(tmp_path_factory.mktemp("ferplus_csv"))

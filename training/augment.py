@@ -160,7 +160,8 @@ def gaussian_blur(faces: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
 
 
 def equalize(faces: torch.Tensor) -> torch.Tensor:
-    """OpenCV's equalizeHist on each uint8 face of a batch (to a grey level of rounding), as `to_gray48` ends every face.
+    """OpenCV's equalizeHist on each uint8 face of a batch (to a grey level of rounding),
+    as `to_gray48` ends every face.
 
     lut[v] = round((cdf(v) − cdf(min)) · 255 / (N − cdf(min))); a face of one grey level is left as it is.
     """

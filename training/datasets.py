@@ -248,7 +248,8 @@ def _csv_rows(path: Path, required: set[str]) -> Iterator[dict[str, str]]:
             reader = csv.DictReader(handle, skipinitialspace=True)
             fields = {name.strip() for name in reader.fieldnames or ()}
             if not required <= fields:
-                raise DatasetError(f"{path} lacks the columns {', '.join(sorted(required - fields))}: {EXPECTED_LAYOUT}")
+                raise DatasetError(f"{path} lacks the columns {', '.join(sorted(required - fields))}: "
+                                   f"{EXPECTED_LAYOUT}")
             for row in reader:
                 yield {key.strip(): (value or "") for key, value in row.items() if key}
     except (OSError, UnicodeDecodeError, csv.Error) as error:
@@ -390,7 +391,8 @@ def check_class_folders(data: Path) -> None:
                      if child.is_dir() and child.name.lower() not in EMOTIONS
                      and any(path.suffix.lower() in IMAGE_SUFFIXES for path in child.iterdir()))
     if unknown:
-        raise DatasetError(f"{data} has faces of {', '.join(unknown)}: the recognizer knows only {', '.join(EMOTIONS)}; "
+        raise DatasetError(f"{data} has faces of {', '.join(unknown)}: "
+                           f"the recognizer knows only {', '.join(EMOTIONS)}; "
                            "move or rename those folders")
 
 
@@ -423,11 +425,13 @@ def held_out_groups(items: list[tuple[Path, int]], fraction: float) -> set[str]:
     for path, _ in items:
         group = group_of(path)
         if group is None:
-            raise DatasetError(f"cannot hold out part of {path.parent.parent}: {path.name} does not say whose face it is "
+            raise DatasetError(f"cannot hold out part of {path.parent.parent}: "
+                               f"{path.name} does not say whose face it is "
                                "(expected PERSON_NUMBER_NUMBER, as CK+ and SFEW name their files)")
         sizes[group] = sizes.get(group, 0) + 1
     if len(sizes) < 2:
-        raise DatasetError(f"cannot hold out part of {items[0][0].parent.parent}: all its faces are of one person or film")
+        raise DatasetError(f"cannot hold out part of {items[0][0].parent.parent}: "
+                           "all its faces are of one person or film")
     order = sorted(sizes, key=lambda group: hashlib.sha256(group.encode()).hexdigest())
     held, count, wanted = set(), 0, fraction * len(items)
     for group in order[:-1]:  # at least one group is left to train on

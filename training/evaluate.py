@@ -49,7 +49,8 @@ def measure_neutral_reference(classifier: EmotionClassifier, data: Path, split: 
 
 @dataclass
 class DetectedPhotos:
-    """Per readable photo: its file, label, whether a face was found, and its largest face cropped each way asked for."""
+    """Per readable photo: its file, label, whether a face was found, and its largest face cropped each way
+    asked for."""
 
     paths: list[Path]
     labels: np.ndarray
@@ -58,7 +59,8 @@ class DetectedPhotos:
     unreadable: int
 
 
-def detect_and_crop(detector: FaceDetector, data: Path, split: str, geometries: Sequence[CropGeometry]) -> DetectedPhotos:
+def detect_and_crop(detector: FaceDetector, data: Path, split: str,
+                    geometries: Sequence[CropGeometry]) -> DetectedPhotos:
     paths, labels, found, unreadable = [], [], [], 0
     crops: dict[CropGeometry, list[np.ndarray]] = {geometry: [] for geometry in geometries}
     blank = np.zeros((INPUT_SIZE, INPUT_SIZE), np.uint8)

@@ -29,13 +29,14 @@ def roc_auc(scores: np.ndarray, positives: np.ndarray) -> float | None:
     ranks[order] = np.arange(1, len(scores) + 1)
     # Average the ranks of tied scores.
     _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    for start, count in zip(first, counts):
+    for start, count in zip(first, counts, strict=True):
         if count > 1:
             ranks[order[start:start + count]] = start + (count + 1) / 2
     return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def classification_report(labels: np.ndarray, probabilities: np.ndarray, valid: np.ndarray | None = None) -> dict[str, Any]:
+def classification_report(labels: np.ndarray, probabilities: np.ndarray,
+                          valid: np.ndarray | None = None) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class precision/recall/F1/support/AUC and the confusion matrix.
 
     ``valid`` marks samples that produced a prediction at all (a face was found); the

@@ -60,7 +60,8 @@ def resolve_shares(paths: Sequence[Path], shares: Sequence[float] | None, sizes:
     """Each source's fraction of a batch: as given (normalised), or in proportion to the sources' sizes."""
     if shares:
         if len(shares) != len(paths):
-            raise UserError(f"--share is given {len(shares)} time(s) for {len(paths)} --data source(s): give one per source")
+            raise UserError(f"--share is given {len(shares)} time(s) for {len(paths)} --data source(s): "
+                            "give one per source")
         if any(not math.isfinite(share) or share <= 0 for share in shares):
             raise UserError("every --share must be a positive number")
         weights = list(shares)
@@ -133,7 +134,8 @@ class MixedBatches:
         self.counts = faces_per_batch([source.share for source in sources], batch_size)
         self.sizes = [len(source.faces) for source in sources]
         self.offsets = np.cumsum([0, *self.sizes[:-1]]).tolist()
-        self.images = torch.from_numpy(np.concatenate([source.faces.images for source in sources])).unsqueeze(1).to(device)
+        images = np.concatenate([source.faces.images for source in sources])
+        self.images = torch.from_numpy(images).unsqueeze(1).to(device)
         self.targets = torch.from_numpy(np.concatenate([source.targets for source in sources])).to(device)
         self.seed, self.info, self.augment = seed, info, augment
         self.steps_per_epoch = max(1, math.ceil(self.sizes[0] / (self.counts[0] * info.world_size)))

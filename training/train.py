@@ -20,7 +20,7 @@ import json
 import pickle
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,72 +37,12 @@ from recognizer.models import HEAD_METRICS_SUFFIX, add_fer2013_head, build_model
 from recognizer.models.vgg48 import Fer2013Head
 from recognizer.weights import load_weights, save_weights
 from training.augment import BatchAugment, WebcamEffects
+from training.config import TrainConfig
 from training.datasets import FaceSet, load_split, one_hot
-from training.distributed import all_reduce_sum, cleanup, init_distributed, resolve_device
+from training.distributed import DistInfo, all_reduce_sum, cleanup, init_distributed, resolve_device
 from training.metrics import classification_report
 from training.mix import MixedBatches, TrainingSource, class_mass, load_sources
 from training.original_labels import original_labels
-
-
-@dataclass
-class TrainConfig:
-    # One dataset, or several mixed in every batch (`training.sources`); the first one's
-    # passes count the epochs.
-    data: Path | list[Path]
-    # Each source's share of a batch, in the order of ``data`` (None: in proportion to their sizes).
-    shares: list[float] | None = None
-    # Fraction of a set without splits of its own held out, by person or film, to judge it.
-    held_out_fraction: float = 0.2
-    arch: str = "vgg48"
-    epochs: int = 70
-    batch_size: int = 128
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    warmup_epochs: int = 2
-    label_smoothing: float = 0.1
-    # Loss weight per class ∝ (1 / frequency) ** power: 0.5 lifts disgust (1.5% of the
-    # data) without giving up the accuracy a full inverse weighting costs.
-    class_weight_power: float = 0.5
-    # Logit adjustment (Menon et al., ICLR 2021): train on logits + τ·log(class prior), so the
-    # raw logits at inference favour no class for being frequent. 0 switches it off.
-    logit_adjust: float = 0.0
-    ema_decay: float = 0.999
-    # Webcam effects simulated in training (training.augment.WebcamEffects.parse).
-    webcam: str = "none"
-    out: Path = Path("runs/train")
-    resume: Path | None = None
-    seed: int = 0
-    pretrained: bool = False
-    # Weights to start from instead of a random initialisation (their arch wins over ``arch``).
-    init: Path | None = None
-    # "votes": learn each face's label distribution; "majority": its one most-voted label.
-    labels: str = "votes"
-    # FER-2013 (any layout) whose original labels are mixed into FER+ targets at ``original_weight``.
-    original: Path | None = None
-    original_weight: float = 0.0
-    # >0: train only a new FER-2013 head owning this many final stages, on the ``init`` weights.
-    fer2013_head: int = 0
-    # Keep the first N stages of vgg48 as ``init`` has them (weights and batch-norm statistics).
-    # A FER-2013 head that reads only those stages then stays valid; otherwise it is dropped.
-    freeze: int = 0
-    # "cuda" when a GPU is visible, else "cpu"; or either by name.
-    device: str = "auto"
-    # bfloat16 autocast: always on a GPU; on a CPU where it is native (or ASSISTANT_PRECISION=bf16).
-    amp: bool | None = None
-    val_split: str = "PublicTest"
-    command: str = ""
-
-    def __post_init__(self) -> None:
-        self.data = [Path(self.data)] if isinstance(self.data, (str, Path)) else [Path(path) for path in self.data]
-
-    def to_dict(self) -> dict[str, Any]:
-        def plain(value: Any) -> Any:
-            if isinstance(value, list):
-                return [plain(item) for item in value]
-            return str(value) if isinstance(value, Path) else value
-
-        return {k: plain(v) for k, v in asdict(self).items()}
 
 
 def mix_original(targets: np.ndarray, original: np.ndarray | None, original_weight: float) -> np.ndarray:
@@ -155,11 +95,28 @@ def make_progress(console: Console) -> Progress:
                     TimeRemainingColumn(), console=console, transient=True)
 
 
-def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, config, info, progress, device,
-                    logit_offset: torch.Tensor | None = None) -> dict[str, float]:
+@dataclass
+class Optimization:
+    """What a training step scores a batch with and what it moves: the loss (with the logit
+    adjustment it trains under, if any), the optimizer, its schedule and the EMA of the weights."""
+
+    criterion: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    ema: AveragedModel
+    logit_offset: torch.Tensor | None = None
+
+
+def train_one_epoch(model: nn.Module, steps: Optimization, loader: MixedBatches, *, epoch: int, config: TrainConfig,
+                    info: DistInfo, progress: Progress | None, device: torch.device) -> dict[str, float]:
+    """One pass over ``loader``: every batch is one optimizer step; the loss and accuracy are
+    summed over every process."""
+    criterion, optimizer, scheduler, ema, logit_offset = (steps.criterion, steps.optimizer, steps.scheduler,
+                                                          steps.ema, steps.logit_offset)
     model.train()
     totals = torch.zeros(3, dtype=torch.float64)  # loss sum, correct, seen
-    task = progress.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader), loss=0.0, acc=0.0) if progress else None
+    task = (progress.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader), loss=0.0, acc=0.0)
+            if progress else None)
     for images, targets in loader:
         images = images.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
@@ -172,9 +129,11 @@ def train_one_epoch(model, criterion, optimizer, scheduler, ema, loader, epoch, 
         optimizer.step()
         scheduler.step()
         ema.update_parameters(model)
-        totals += torch.tensor([loss.item() * len(labels), (logits.argmax(1) == labels).sum().item(), len(labels)], dtype=torch.float64)
+        totals += torch.tensor([loss.item() * len(labels), (logits.argmax(1) == labels).sum().item(), len(labels)],
+                               dtype=torch.float64)
         if progress:
-            progress.update(task, advance=1, loss=totals[0].item() / totals[2].item(), acc=totals[1].item() / totals[2].item())
+            progress.update(task, advance=1, loss=totals[0].item() / totals[2].item(),
+                            acc=totals[1].item() / totals[2].item())
     if progress:
         progress.remove_task(task)
     totals = all_reduce_sum(totals, info, device)
@@ -275,7 +234,8 @@ def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str,
     if config.fer2013_head:
         model = add_fer2013_head(model, config.fer2013_head)
         model_config = {**model_config, "fer2013_head_stages": config.fer2013_head}
-        say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s); the product's output is kept as it is")
+        say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s); "
+            "the product's output is kept as it is")
         return model, model_config, init_manifest
     freeze_stages(model, config.freeze)
     if model_config.get("fer2013_head_stages") and not kept_fer2013_head(config, init_manifest):
@@ -288,8 +248,8 @@ def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str,
 
 def build_optimization(config: TrainConfig, model: nn.Module, steps_per_epoch: int):
     """SGD with Nesterov momentum; a linear warm-up, then cosine decay to zero, stepped every batch."""
-    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=config.lr, momentum=config.momentum,
-                                weight_decay=config.weight_decay, nesterov=True)
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=config.lr,
+                                momentum=config.momentum, weight_decay=config.weight_decay, nesterov=True)
     warmup = max(1, config.warmup_epochs * steps_per_epoch)
     total = max(warmup + 1, config.epochs * steps_per_epoch)
     scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, [
@@ -348,9 +308,10 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
     mass = class_mass(sources)
     criterion = nn.CrossEntropyLoss(weight=class_weights(mass, config.class_weight_power).to(device),
                                     label_smoothing=config.label_smoothing)
-    logit_offset = (config.logit_adjust * torch.log(torch.tensor(mass, dtype=torch.float32).clamp_min(1e-4))).to(device) \
-        if config.logit_adjust else None
+    logit_offset = ((config.logit_adjust * torch.log(torch.tensor(mass, dtype=torch.float32).clamp_min(1e-4)))
+                    .to(device) if config.logit_adjust else None)
     optimizer, scheduler = build_optimization(config, model, loader.steps_per_epoch)
+    steps = Optimization(criterion, optimizer, scheduler, ema, logit_offset)
 
     start_epoch, skip_batches, best = 0, 0, {"val_acc": None, "val_balanced": -1.0, "epoch": None}
     if config.resume:
@@ -380,8 +341,8 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
             started = time.monotonic()
             loader.set_epoch(epoch, skip_batches if epoch == start_epoch else 0)
             row: dict[str, Any] = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
-            row.update(train_one_epoch(train_model, criterion, optimizer, scheduler, ema, loader, epoch, config, info,
-                                       progress, device, logit_offset))
+            row.update(train_one_epoch(train_model, steps, loader, epoch=epoch, config=config, info=info,
+                                       progress=progress, device=device))
             if info.is_main:
                 if validated:
                     row.update(validate(ema.module, sources, config.amp, device))
@@ -409,7 +370,8 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
         if progress:
             progress.stop()
         cleanup(info)
-    summary = {"best": best, "weights": str(out / "best.safetensors"), "metrics": str(metrics_path), "config": config.to_dict()}
+    summary = {"best": best, "weights": str(out / "best.safetensors"), "metrics": str(metrics_path),
+               "config": config.to_dict()}
     if info.is_main:
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -22,9 +23,24 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer ≥ 0
 from typer.core import TyperGroup
 
 from assistant import __version__
-from assistant.cli import bench, calibrate, config, recognize, start, state
-from assistant.cli import recommend
-from assistant.cli import export, forget, history, rate, report, taste
+from assistant.cli import (
+    auth,
+    bench,
+    calibrate,
+    configuration,
+    evaluate,
+    export,
+    forget,
+    history,
+    predict,
+    rate,
+    recommend,
+    report,
+    start,
+    state,
+    taste,
+    train,
+)
 from assistant.cli.output import print_error
 from config.errors import UserError
 
@@ -60,20 +76,38 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    config: Optional[Path] = typer.Option(None, "--config", envvar="ASSISTANT_CONFIG", help="Settings file (TOML) to use instead of the user's."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+    config: Optional[Path] = typer.Option(None, "--config", envvar="ASSISTANT_CONFIG",
+                                          help="Settings file (TOML) to use instead of the user's."),
 ) -> None:
     state.config_path = config
 
 
-start.register(app)
-calibrate.register(app)
-recognize.register(app)
-recommend.register(app)
-for module in (history, report, export, rate, taste, forget):
-    module.register(app)
-app.add_typer(bench.app, name="bench")
-app.add_typer(config.app, name="config")
+#: Every command, in the order `assistant --help` lists them: a function is a command, a Typer a noun
+#: with its verbs. Each lives in the module named after it.
+COMMANDS: list[tuple[str, Callable[..., None] | typer.Typer]] = [
+    ("start", start.start),
+    ("calibrate", calibrate.calibrate),
+    ("predict", predict.predict),
+    ("evaluate", evaluate.evaluate),
+    ("train", train.train),
+    ("recommend", recommend.recommend),
+    ("auth", auth.app),
+    ("history", history.history),
+    ("report", report.report),
+    ("export", export.export),
+    ("rate", rate.rate),
+    ("taste", taste.taste),
+    ("forget", forget.forget),
+    ("bench", bench.app),
+    ("config", configuration.app),
+]
+for name, command in COMMANDS:
+    if isinstance(command, typer.Typer):
+        app.add_typer(command, name=name)
+    else:
+        app.command(name)(command)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from assistant.cli import options, state
 from assistant.cli.output import console, err_console, print_json
 from assistant.storage.database import database, db_path
 from assistant.storage.profiles import DEFAULT_PROFILE, Profile, check_name, list_profiles, remove_profile
+from assistant.ui.tables import profiles_table
 from config.errors import UserError
 from recognizer.classes import EMOTIONS
 
@@ -38,7 +39,7 @@ def calibrate(
     """Watch your relaxed face for a few seconds and store how the model reads it (numbers, never an image).
 
     `assistant start --profile NAME` (and `predict`, `evaluate --detect`) then correct the
-    model's output so that your resting face reads as neutral; see the README, Calibration.
+    model's output so that your resting face reads as neutral; see docs/calibration.md.
     """
     if show and reset is not None:
         raise UserError("give --show or --reset, not both")
@@ -53,10 +54,10 @@ def calibrate(
 
 
 def _calibrate(source: str, seconds: float, name: str, path: Path, as_json: bool) -> None:
-    from assistant.calibration import measure
-    from assistant.components import build_pipeline
-    from assistant.sources import open_source
+    from assistant.session.calibration import measure
+    from assistant.session.sources import open_source
     from recognizer.calibration import Calibration, neutral_reference, softmax
+    from recognizer.from_settings import build_pipeline
 
     if path.exists():  # a file that is not a usable database is refused before the person sits still for nothing
         with database(path):
@@ -71,12 +72,13 @@ def _calibrate(source: str, seconds: float, name: str, path: Path, as_json: bool
     reads = softmax(measured.baseline)  # how the model read the resting face
     if as_json:
         print_json({"profile": name, "frames": measured.frames, "spread": round(measured.spread, 4),
-                    "resting_face": {emotion: round(float(p), 4) for emotion, p in zip(EMOTIONS, reads)},
-                    "correction": {emotion: round(float(d), 4) for emotion, d in zip(EMOTIONS, shift) if d},
+                    "resting_face": {emotion: round(float(p), 4) for emotion, p in zip(EMOTIONS, reads, strict=True)},
+                    "correction": {emotion: round(float(d), 4)
+                                   for emotion, d in zip(EMOTIONS, shift, strict=True) if d},
                     "db": str(path)})
         return
     leading = EMOTIONS[int(reads.argmax())]
-    raised = ", ".join(f"{emotion} ×{math.exp(d):.1f}" for emotion, d in zip(EMOTIONS, shift) if d > 0)
+    raised = ", ".join(f"{emotion} ×{math.exp(d):.1f}" for emotion, d in zip(EMOTIONS, shift, strict=True) if d > 0)
     if not shift.any():
         effect = "it reads as neutral as a typical face does, so nothing will be corrected"
     elif leading != "neutral":
@@ -85,11 +87,12 @@ def _calibrate(source: str, seconds: float, name: str, path: Path, as_json: bool
         effect = (f"it reads as neutral ({reads.max():.0%}), more purely than a typical face, so what it "
                   f"leans to less counts more ({raised})")
     console.print(f"Profile {name!r} calibrated on {measured.frames} frame{'s' if measured.frames != 1 else ''} "
-                  f"with a face: {effect}. `assistant start --profile {name}` uses it.", highlight=False, soft_wrap=True)
+                  f"with a face: {effect}. `assistant start --profile {name}` uses it.", highlight=False,
+                  soft_wrap=True)
 
 
 def _show(path: Path, as_json: bool) -> None:
-    from assistant.components import weights_file
+    from recognizer.from_settings import weights_file
     from recognizer.weights import read_manifest
 
     profiles: list[Profile] = []
@@ -107,16 +110,7 @@ def _show(path: Path, as_json: bool) -> None:
         console.print(f"No calibration profiles in {path}; `assistant calibrate` makes one.", markup=False,
                       highlight=False)
         return
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=Text(f"Calibration profiles in {path}"), title_justify="left")
-    for column in ("profile", "made", "frames", "resting face read as", "weights"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["profile"], row["created_at"].replace("T", " "), str(row["frames"]), row["resting_face"],
-                      "current" if row["current_weights"] else "other: calibrate again")
-    console.print(table)
+    console.print(profiles_table(path, rows))
 
 
 def _reset(path: Path, name: str, as_json: bool) -> None:
@@ -128,7 +122,3 @@ def _reset(path: Path, name: str, as_json: bool) -> None:
         print_json({"removed": name})
     else:
         console.print(f"Removed profile {name!r}.", highlight=False)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(calibrate)

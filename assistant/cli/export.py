@@ -10,9 +10,9 @@ from typing import Optional
 
 import typer
 
-from assistant import exports, reports
 from assistant.cli import options, state
 from assistant.cli.output import console, print_json
+from assistant.reports import exports, queries
 from assistant.storage.database import database, db_path
 from config.errors import UserError
 
@@ -24,7 +24,7 @@ class Format(str, Enum):
     spotify = "spotify"
 
 
-def _to_spotify(tracks: list[reports.ExportItem], name: str) -> str:
+def _to_spotify(tracks: list[queries.ExportItem], name: str) -> str:
     from recommenders.base import Track
     from recommenders.playlist import export_playlist
     from recommenders.spotify_auth import logged_in_auth
@@ -43,8 +43,10 @@ def export(
     last: bool = typer.Option(False, "--last", help="Export the most recent session."),
     fmt: Format = typer.Option(..., "--format", case_sensitive=False,
                                help="m3u: M3U8 playlist of the music; csv, json: every suggestion, movies too; "
-                                    "spotify: a new private playlist in your account (after `assistant auth spotify`)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="PATH", help="File to write; default: stdout."),
+                                    "spotify: a new private playlist in your account "
+                                    "(after `assistant auth spotify`)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="PATH",
+                                          help="File to write; default: stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
     db: Optional[Path] = options.db_option(),
     as_json: bool = options.json_option("a summary of the export"),
@@ -58,10 +60,11 @@ def export(
         options.refuse_to_overwrite(output, force)
     with database(db_path(db)) as engine:
         chosen = options.pick_session(engine, session_id, last)
-        start, items = reports.export_items(engine, chosen)
+        start, items = queries.export_items(engine, chosen)
     exported = exports.playlist(items) if fmt in (Format.m3u, Format.spotify) else items
     if not exported:
-        raise UserError(f"session {chosen} has no {'music ' if fmt in (Format.m3u, Format.spotify) else ''}suggestions to export")
+        raise UserError(f"session {chosen} has no {'music ' if fmt in (Format.m3u, Format.spotify) else ''}"
+                        "suggestions to export")
     name = f"Mood session {chosen} · {datetime.fromtimestamp(start):%Y-%m-%d %H:%M}"
     summary = {"session_id": chosen, "format": fmt.value, "items": len(exported)}
     if fmt is Format.spotify:
@@ -84,7 +87,3 @@ def export(
     else:
         console.print(f"Wrote {len(exported)} {'songs' if fmt is Format.m3u else 'suggestions'} to {output}",
                       markup=False, highlight=False)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(export)

@@ -24,7 +24,8 @@ def forget(
     db: Optional[Path] = options.db_option(),
     as_json: bool = options.json_option("what was deleted"),
 ) -> None:
-    """Delete a session (or --all) with its mood samples, suggestions and ratings, then vacuum the file so the data is gone.
+    """Delete a session (or --all) with its mood samples, suggestions and ratings, then vacuum the file so the data
+    is gone.
 
     The taste learned from ratings and the calibration profiles stay when single sessions go; --all removes them too.
     """
@@ -61,7 +62,3 @@ def _counts(target: forgetting.Forgettable, asking: bool = True) -> str:
     if target.everything:
         return counts + f", {target.profiles} calibration profile{'' if target.profiles == 1 else 's'}"
     return counts + ("; the taste learned from them stays" if asking else "")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(forget)

@@ -7,20 +7,26 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from sqlalchemy import Engine
 
-from assistant import reports
+from assistant.cli.output import print_note
+from assistant.reports import queries
 from config.errors import UserError
+from config.settings import Settings
+
+if TYPE_CHECKING:
+    from recognizer.calibration import Calibrator
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def db_option() -> Any:
     return typer.Option(None, "--db", metavar="PATH", show_default=False,
-                        help="Session database (default: $ASSISTANT_DB, else assistant.db in the platform's data folder).")
+                        help="Session database (default: $ASSISTANT_DB, else assistant.db in the platform's data "
+                             "folder).")
 
 
 def no_learning_option() -> Any:
@@ -33,12 +39,13 @@ def profile_option(help: str) -> Any:
 
 
 def json_option(what: str) -> Any:
-    return typer.Option(False, "--json", help=f"Print {what} as JSON on stdout instead of a table.")
+    return typer.Option(False, "--json", help=f"Print {what} as JSON on stdout instead of text.")
 
 
 def since_option() -> Any:
     return typer.Option(None, "--since", metavar="WHEN",
-                        help="Only sessions started since then: a duration back from now (30m, 12h, 7d, 2w) or a date (2025-01-31).")
+                        help="Only sessions started since then: a duration back from now (30m, 12h, 7d, 2w) or a date "
+                             "(2025-01-31).")
 
 
 def parse_since(text: str, now: float | None = None) -> float:
@@ -50,7 +57,8 @@ def parse_since(text: str, now: float | None = None) -> float:
     try:
         return max(0.0, datetime.fromisoformat(text.strip()).timestamp())
     except (ValueError, OverflowError, OSError):
-        raise UserError(f"--since takes a duration like 30m, 12h, 7d or 2w, or a date like 2025-01-31; not {text!r}") from None
+        raise UserError("--since takes a duration like 30m, 12h, 7d or 2w, or a date like 2025-01-31; "
+                        f"not {text!r}") from None
 
 
 def check_seconds(flag: str, seconds: float) -> None:
@@ -70,7 +78,7 @@ def pick_session(engine: Engine, session_id: int | None, last: bool) -> int:
         raise UserError("give a SESSION_ID or --last, not both")
     if session_id is not None and not 0 < session_id <= MAX_SESSION_ID:
         raise UserError(f"no session {session_id}; `assistant history` lists the sessions")
-    return session_id if session_id is not None else reports.last_session_id(engine)
+    return session_id if session_id is not None else queries.last_session_id(engine)
 
 
 def refuse_to_overwrite(path: Path, force: bool) -> None:
@@ -78,3 +86,22 @@ def refuse_to_overwrite(path: Path, force: bool) -> None:
         raise UserError(f"{path} is a folder; give a file name")
     if path.exists() and not force:
         raise UserError(f"{path} already exists; add --force to overwrite it")
+
+
+def profile_calibration(settings: Settings, weights: Path | None, profile: str | None,
+                         db: Path | None) -> Calibrator | None:
+    """--profile's correction for these weights (None without one); a profile from other weights is
+    ignored with a note, a missing one is refused before any model loads."""
+    if profile is None:
+        return None
+    from assistant.session.calibration import profile_calibration
+    from assistant.storage.database import db_path
+    from assistant.storage.profiles import check_name
+    from recognizer.from_settings import weights_file
+    from recognizer.weights import read_manifest
+
+    calibration, ignored = profile_calibration(db_path(db), check_name(profile),
+                                               read_manifest(weights_file(settings, weights)), required=True)
+    if ignored is not None:
+        print_note(ignored)
+    return calibration

@@ -9,8 +9,6 @@ from typing import Optional
 
 import typer
 from rich.prompt import Prompt
-from rich.table import Table
-from rich.text import Text
 from sqlmodel import Session
 
 from assistant.cli import options
@@ -19,11 +17,9 @@ from assistant.storage import ratings
 from assistant.storage.database import database, db_path
 from assistant.storage.models import SessionRow
 from assistant.storage.ratings import Rated
-from assistant.ui.views import mood
+from assistant.ui.tables import MARKS, suggestion_table
 from config.errors import UserError
 from recommenders.taste import Verdict
-
-MARKS = {"like": "liked", "dismiss": "dismissed"}
 
 
 def rate(
@@ -111,19 +107,3 @@ def _ask(listed: list[Rated], session_id: int) -> dict[int, Verdict]:
             return _verdicts(listed, session_id, like, dismiss)
         except UserError as error:
             print_error(str(error))
-
-
-def suggestion_table(listed: list[Rated], session_id: int) -> Table:
-    table = Table(title=f"Suggestions of session {session_id}", title_justify="left", box=None, padding=(0, 1))
-    for header in ("#", "kind", "title", "by / year", "genre", "for mood", "rated"):
-        table.add_column(header, justify="right" if header == "#" else "left")
-    for rated in listed:
-        s = rated.suggestion
-        detail = s.artist if s.kind == "music" else (str(s.year) if s.year else "")
-        table.add_row(str(rated.number), s.kind, Text(s.title), Text(detail or ""), Text(s.genre or ""), mood(s.mood),
-                      MARKS.get(rated.verdict or "", ""))
-    return table
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(rate)

@@ -1,21 +1,17 @@
-"""Music and movie suggestions for a mood, and the API logins behind them."""
+"""`assistant recommend`: music and movie suggestions for a mood, without a session."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from assistant.cli import options, state
-from assistant.cli.output import console, err_console, print_json, print_note
+from assistant.cli.output import console, print_json, print_note
+from assistant.ui.suggestions import render_suggestions
 from recognizer.classes import EMOTIONS
-from recommenders.service import MAX_LIMIT, Recommendations, Suggestions
-from recommenders.spotify_auth import LOGIN_WAIT_S, login, login_status, token_file
-from recommenders.tmdb import ATTRIBUTION
+from recommenders.service import MAX_LIMIT, Recommendations
 
 
 def recommend(
@@ -29,7 +25,7 @@ def recommend(
     offline: bool = typer.Option(False, "--offline", help="Only the built-in catalog: no network, no keys needed."),
     db: Optional[Path] = options.db_option(),
     no_learning: bool = options.no_learning_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    as_json: bool = options.json_option("the suggestions"),
 ) -> None:
     """Suggest music (Spotify) and movies (TMDB) for a mood, or from the offline catalog.
 
@@ -50,90 +46,7 @@ def recommend(
     if as_json:
         print_json(suggestions.to_json())
         return
-    _print_tables(suggestions)
-
-
-def _print_tables(suggestions: Suggestions) -> None:
-    console.print(f"[bold]{suggestions.mood}[/bold] · {suggestions.strategy} · {suggestions.source}", highlight=False)
-    music = Table(title=f"Music ({_marked(suggestions.music_source)})", title_justify="left")
-    for column in ("Title", "Artist", "Genre"):
-        music.add_column(column)
-    for track in suggestions.music:
-        music.add_row(Text(track.title), Text(track.artist), Text(track.genre))
-    movies = Table(title=f"Movies ({_marked(suggestions.movie_source)})", title_justify="left")
-    for column in ("Title", "Year", "Genres"):
-        movies.add_column(column)
-    for movie in suggestions.movies:
-        movies.add_row(Text(movie.title), str(movie.year or ""), Text(", ".join(movie.genres)))
-    console.print(music, movies)
-    if suggestions.shows_tmdb:
-        console.print(ATTRIBUTION, style="dim", highlight=False)
+    for part in render_suggestions(suggestions):
+        console.print(part)
     for note in suggestions.notes:
         print_note(note)
-
-
-def _marked(source: str) -> str:
-    return "offline" if source == "offline catalog" else source
-
-
-auth_app = typer.Typer(help="Log in to Spotify and see which API keys are configured (secrets are never shown).",
-                       no_args_is_help=True)
-
-
-@auth_app.command("spotify")
-def auth_spotify(
-    timeout: float = typer.Option(LOGIN_WAIT_S, "--timeout", metavar="SECONDS",
-                                  help="How long to wait for the login in the browser."),
-) -> None:
-    """Log in to your Spotify account in the browser, to export suggestions as playlists.
-
-    Needs SPOTIPY_CLIENT_ID (PKCE: no secret) and the spotify.redirect_uri setting as a redirect URI of the app.
-
-    The default is http://127.0.0.1:8888/callback: Spotify refuses localhost. Without a browser on this
-    machine (a server, SSH), open the printed address elsewhere and forward the port (ssh -L 8888:127.0.0.1:8888).
-    """
-    options.check_seconds("--timeout", timeout)
-    settings = state.settings()
-
-    def show(url: str) -> None:
-        err_console.print(f"Open this address to log in to Spotify (waiting up to {timeout:g} s for "
-                          f"{settings.spotify.redirect_uri}):\n{url}", markup=False, highlight=False, soft_wrap=True)
-
-    name = login(settings.spotify, settings.recommend.budget_s, wait_s=timeout, show_url=show)
-    console.print(f"Logged in to Spotify as {name}; token saved to {token_file()} (readable only by you).",
-                  markup=False, highlight=False, soft_wrap=True)
-
-
-@auth_app.command("status")
-def auth_status() -> None:
-    """Say which keys and logins are configured, without showing any of them."""
-    settings = state.settings()
-    login = login_status()
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("SPOTIPY_CLIENT_ID", _is_set("SPOTIPY_CLIENT_ID"))
-    table.add_row("SPOTIPY_CLIENT_SECRET", _is_set("SPOTIPY_CLIENT_SECRET"))
-    if login.logged_in:
-        expiry = "" if login.expires_in_s is None else (
-            f", access token renews itself (expired {-login.expires_in_s} s ago)" if login.expires_in_s < 0
-            else f", access token valid {login.expires_in_s // 60} min more")
-        table.add_row("Spotify login", f"logged in ({login.scopes or 'no scopes'}{expiry}); {login.token_file}")
-    else:
-        table.add_row("Spotify login", "not logged in (assistant auth spotify); only needed to export playlists")
-    table.add_row("TMDB_READ_ACCESS_TOKEN", _is_set("TMDB_READ_ACCESS_TOKEN"))
-    table.add_row("TMDB_API_KEY", _is_set("TMDB_API_KEY"))
-    table.add_row("Spotify API", settings.spotify.api_base)
-    table.add_row("Spotify accounts", settings.spotify.accounts_base)
-    table.add_row("TMDB API", settings.tmdb.api_base)
-    table.add_row("offline setting", "on: the catalog only" if settings.recommend.offline else "off")
-    console.print(table)
-
-
-def _is_set(variable: str) -> str:
-    return "set" if os.environ.get(variable, "").strip() else "not set"
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(recommend)
-    app.add_typer(auth_app, name="auth")

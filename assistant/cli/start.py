@@ -19,9 +19,11 @@ from assistant.ui.views import duration as human_duration
 from config.errors import UserError
 
 if TYPE_CHECKING:
-    from assistant.session.loop import SessionStatus, SessionSummary
+    from assistant.session.loop import LiveSummary, SessionStatus
+    from assistant.ui.dashboard import Dashboard
     from assistant.ui.overlay import Overlay
     from config.settings import Settings
+    from recognizer.calibration import Calibrator
     from recommenders.playback import Player
 
 
@@ -47,7 +49,7 @@ def start(
     play: bool = typer.Option(False, "--play", help="Add each round's Spotify tracks to the queue of your active "
                                                     "Spotify device (Premium; `assistant auth spotify` first). "
                                                     "Default: the spotify.play setting."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout at the end."),
+    as_json: bool = options.json_option("the summary at the end"),
     realtime: bool = typer.Option(False, "--realtime", help="Play a video file or image folder at its own pace, "
                                                             "dropping frames when behind, as a camera would. "
                                                             "Default: as fast as frames can be analysed."),
@@ -67,27 +69,18 @@ def start(
     then its number dismisses it for good. Later rounds and sessions follow what you like
     (`assistant taste`).
     """
-    from assistant.calibration import session_calibration
-    from assistant.components import weights_file
     from assistant.session.run import effective_settings, prepare, record
+    from assistant.session.sources import open_source
     from assistant.session.stop import Stop, stop_on_signals
-    from assistant.sources import open_source
     from assistant.storage.database import db_path
-    from assistant.storage.profiles import check_name
     from assistant.storage.taste import load_taste
-    from assistant.ui.dashboard import Dashboard
-    from assistant.ui.keys import TerminalKeys
-    from recognizer.weights import read_manifest
 
     if duration is not None:
         options.check_seconds("--duration", duration)
     settings = effective_settings(state.settings(), strategy=strategy, offline=offline, no_learning=no_learning)
     settings, player = _playback(settings, play)
     path = db_path(db)
-    calibration, ignored = session_calibration(settings, path, read_manifest(weights_file(settings)),
-                                               None if profile is None else check_name(profile))
-    if ignored is not None:
-        print_note(ignored)
+    calibration = _calibration(settings, path, profile)
     taste = load_taste(path) if settings.recommend.learn else None
     keys: queue.SimpleQueue[str] = queue.SimpleQueue()
     with ExitStack() as stack:
@@ -99,20 +92,14 @@ def start(
             stack.callback(overlay.close)
         pipeline, rounds = prepare(settings, taste, player, calibration)
         stack.callback(pipeline.close)
-        stop = Stop()
-        dashboard = None
-        if err_console.is_terminal:
-            terminal = stack.enter_context(TerminalKeys(keys))
-            if terminal.unavailable:
-                print_note(f"keys in the terminal: {terminal.unavailable}; rate in the video window or afterwards "
-                           "with `assistant rate`")
-            dashboard = stack.enter_context(Dashboard(err_console))
+        dashboard = _open_dashboard(stack, keys)
         views = [view for view in (dashboard, overlay) if view is not None]
 
         def show(status: SessionStatus) -> None:
             for view in views:
                 view.update(status)
 
+        stop = Stop()
         with stop_on_signals(stop):
             summary = record(settings, frames, path, pipeline, rounds, stop, duration_s=duration,
                              save_frames=save_frames, on_frame=overlay, keys=keys, on_status=show if views else None)
@@ -122,6 +109,35 @@ def start(
         print_json(summary.to_json())
     else:
         _print_summary(summary)
+
+
+def _calibration(settings: Settings, path: Path, profile: str | None) -> Calibrator | None:
+    """The resting-face correction this session applies: --profile's, else the recognizer.calibration
+    setting's; one made for other weights is left out with a note."""
+    from assistant.session.calibration import session_calibration
+    from assistant.storage.profiles import check_name
+    from recognizer.from_settings import weights_file
+    from recognizer.weights import read_manifest
+
+    calibration, ignored = session_calibration(settings, path, read_manifest(weights_file(settings)),
+                                               None if profile is None else check_name(profile))
+    if ignored is not None:
+        print_note(ignored)
+    return calibration
+
+
+def _open_dashboard(stack: ExitStack, keys: queue.SimpleQueue[str]) -> Dashboard | None:
+    """The live dashboard and the rating keys, when stderr is a terminal (closed with ``stack``)."""
+    from assistant.ui.dashboard import Dashboard
+    from assistant.ui.keys import TerminalKeys
+
+    if not err_console.is_terminal:
+        return None
+    terminal = stack.enter_context(TerminalKeys(keys))
+    if terminal.unavailable:
+        print_note(f"keys in the terminal: {terminal.unavailable}; rate in the video window or afterwards "
+                   "with `assistant rate`")
+    return stack.enter_context(Dashboard(err_console))
 
 
 def _playback(settings: Settings, play: bool) -> tuple[Settings, Player | None]:
@@ -163,16 +179,13 @@ def _open_overlay(keys: queue.SimpleQueue[str]) -> Overlay | None:
         return None
 
 
-def _print_summary(summary: SessionSummary) -> None:
+def _print_summary(summary: LiveSummary) -> None:
     dropped = f", {summary.dropped} dropped" if summary.dropped else ""
     console.print(f"Session {summary.session_id}: {human_duration(summary.duration_s)} of source time, "
-                  f"{summary.frames} frames ({summary.frames_with_face} with a face{dropped}) at {summary.fps:.1f} fps; "
-                  f"ended: {summary.end_reason}.", markup=False, highlight=False, soft_wrap=True)
+                  f"{summary.frames} frames ({summary.frames_with_face} with a face{dropped}) "
+                  f"at {summary.fps:.1f} fps; ended: {summary.end_reason}.",
+                  markup=False, highlight=False, soft_wrap=True)
     moods = " → ".join(f"{mood or 'unknown'} at {t:.1f} s" for t, mood in summary.moods)
     console.print(f"Moods: {moods or 'none established'}.", highlight=False, soft_wrap=True)
     console.print(f"{summary.suggestions} suggestions recorded; `assistant report {summary.session_id}` shows the "
                   "session.", highlight=False, soft_wrap=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(start)

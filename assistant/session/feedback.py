@@ -91,7 +91,7 @@ class LiveFeedback:
         previous = self._verdicts.get(number)
         self._recorder.add_rating(self._handles[number - 1], verdict)
         if self._rounds is not None and suggestions.mood is not None:
-            self._rounds.learn(suggestions.mood, suggestions.strategy, record.kind, genres_of(record.kind, record.genre),
-                               item.key, verdict, previous)
+            self._rounds.learn(suggestions.mood, suggestions.strategy, record.kind,
+                               genres_of(record.kind, record.genre), item.key, verdict, previous)
         self._verdicts[number] = verdict
         return f"{'liked' if verdict == 'like' else 'dismissed'} {number}: {record.title}"

@@ -20,11 +20,11 @@ import cv2
 import numpy as np
 
 from assistant.session.feedback import LiveFeedback, Marks
+from assistant.session.sources import Source
 from assistant.session.stop import Stop
 from assistant.session.suggestions import Round, SuggestionRounds
-from assistant.sources import Source
+from assistant.session.tracker import MoodState, MoodTracker
 from assistant.storage.recorder import SessionRecorder
-from assistant.tracker import MoodState, MoodTracker
 from config.errors import UserError
 from recognizer.pipeline import EmotionPipeline, FaceEmotion
 from recommenders.service import Suggestions
@@ -70,7 +70,7 @@ StatusView = Callable[[SessionStatus], None]
 
 
 @dataclass(frozen=True)
-class SessionSummary:
+class LiveSummary:
     """What `assistant start` prints at the end."""
 
     session_id: int
@@ -98,7 +98,7 @@ class SessionSummary:
         }
 
 
-class Session:
+class LiveSession:
     """One run over a source; `run` records into ``recorder`` and closes it with the end reason."""
 
     def __init__(self, source: Source, pipeline: EmotionPipeline, tracker: MoodTracker, recorder: SessionRecorder,
@@ -108,8 +108,10 @@ class Session:
         """``latencies``, when given, receives each frame's seconds from asking the source for it to
         its sample being buffered (decode + detect + classify + track + record). ``keys``: what
         the person types in the terminal or the video window (see `feedback`)."""
-        self.source, self.pipeline, self.tracker, self.recorder, self.rounds = source, pipeline, tracker, recorder, rounds
-        self.duration_s, self.max_frames, self.save_frames, self.latencies = duration_s, max_frames, save_frames, latencies
+        self.source, self.pipeline, self.tracker = source, pipeline, tracker
+        self.recorder, self.rounds = recorder, rounds
+        self.duration_s, self.max_frames = duration_s, max_frames
+        self.save_frames, self.latencies = save_frames, latencies
         self.frames = 0
         self.frames_with_face = 0
         self.suggested = 0
@@ -124,7 +126,7 @@ class Session:
         self._fps = 0.0
 
     def run(self, stop: Stop, *, on_frame: FrameView | None = None,
-            on_status: StatusView | None = None) -> SessionSummary:
+            on_status: StatusView | None = None) -> LiveSummary:
         recorder, rounds = self.recorder, self.rounds
         started = time.perf_counter()
         hurry = False
@@ -149,7 +151,7 @@ class Session:
                                         cancel=stop.hurry):
                 self._record(answer)
         recorder.close(end_reason)
-        return SessionSummary(
+        return LiveSummary(
             session_id=recorder.session_id, duration_s=0.0 if self.first_t is None else self.last_t - self.first_t,
             frames=self.frames, frames_with_face=self.frames_with_face,
             fps=self.frames / elapsed if elapsed > 0 else 0.0, moods=tuple(self.moods), suggestions=self.suggested,
@@ -240,9 +242,11 @@ class Session:
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(jpeg.tobytes())
         except OSError as error:
-            raise UserError(f"cannot write {path}: {error.strerror or error}; is the disk full or the folder gone?") from None
+            raise UserError(f"cannot write {path}: {error.strerror or error}; "
+                            "is the disk full or the folder gone?") from None
 
-    def _status(self, t: float, first_t: float, state: MoodState, face: FaceEmotion | None, fps: float) -> SessionStatus:
+    def _status(self, t: float, first_t: float, state: MoodState, face: FaceEmotion | None,
+                fps: float) -> SessionStatus:
         since = max(t - TIMELINE_S, first_t)
         in_force: str | None = None  # unknown until the first change
         recent = []

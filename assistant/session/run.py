@@ -12,22 +12,23 @@ from pathlib import Path
 
 import torch
 
-from assistant.components import build_pipeline
-from assistant.session.loop import FrameView, Session, SessionSummary, StatusView
+from assistant.session.loop import FrameView, LiveSession, LiveSummary, StatusView
+from assistant.session.sources import Source
 from assistant.session.stop import Stop
 from assistant.session.suggestions import SuggestionRounds
-from assistant.sources import Source
+from assistant.session.tracker import MoodTracker
 from assistant.storage.recorder import SessionRecorder
-from assistant.tracker import MoodTracker
 from config.settings import Settings
 from recognizer.calibration import Calibrator
+from recognizer.from_settings import build_pipeline
 from recognizer.pipeline import EmotionPipeline
 from recommenders.playback import Player
 from recommenders.service import Recommendations
 from recommenders.taste import Taste
 
 
-def effective_settings(settings: Settings, *, strategy: str | None, offline: bool, no_learning: bool = False) -> Settings:
+def effective_settings(settings: Settings, *, strategy: str | None, offline: bool,
+                       no_learning: bool = False) -> Settings:
     """The settings with the command's --strategy, --offline and --no-learning applied: what the session row records."""
     session = settings.session.model_copy(update={"strategy": strategy or settings.session.strategy})
     recommend = settings.recommend.model_copy(update={"offline": offline or settings.recommend.offline,
@@ -55,9 +56,9 @@ def record(settings: Settings, source: Source, db: Path, pipeline: EmotionPipeli
            stop: Stop, *, duration_s: float | None = None, max_frames: int | None = None,
            save_frames: Path | None = None, latencies: list[float] | None = None,
            on_frame: FrameView | None = None, on_status: StatusView | None = None,
-           keys: queue.SimpleQueue[str] | None = None) -> SessionSummary:
+           keys: queue.SimpleQueue[str] | None = None) -> LiveSummary:
     """Record one session into ``db`` until the source ends or ``stop`` is requested."""
     with SessionRecorder.start(db, source.label, json.dumps(settings.model_dump(mode="json"))) as recorder:
-        session = Session(source, pipeline, MoodTracker(settings.tracker), recorder, rounds, duration_s=duration_s,
+        session = LiveSession(source, pipeline, MoodTracker(settings.tracker), recorder, rounds, duration_s=duration_s,
                           max_frames=max_frames, save_frames=save_frames, latencies=latencies, keys=keys)
         return session.run(stop, on_frame=on_frame, on_status=on_status)

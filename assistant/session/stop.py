@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-
 #: The signals that end a session, with the reason each leaves in its row. SIGHUP (the
 #: terminal was closed) exists on POSIX only.
 REASONS: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}

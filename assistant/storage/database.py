@@ -84,7 +84,8 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
     if tables and "_migrations" not in tables:
         raise StorageError(f"{path} is a SQLite database but not the assistant's; choose another file with --db")
     if tables and (newer := migrations.unknown(conn)):
-        raise StorageError(f"{path} was written by a newer release of assistant (schema {newer[-1]}); upgrade assistant to open it")
+        raise StorageError(f"{path} was written by a newer release of assistant (schema {newer[-1]}); "
+                           "upgrade assistant to open it")
     conn.execute("PRAGMA journal_mode = WAL")  # persistent, and a no-op once set
     if tables and not migrations.pending(conn):
         return

@@ -19,8 +19,16 @@ from sqlmodel import Session, func, select
 
 from assistant.storage.database import StorageError
 from assistant.storage.lock import DatabaseLock
-from assistant.storage.models import (ProfileRow, RatingRow, SampleRow, SessionRow, SuggestionRow, TasteGenreRow,
-                                      TasteItemRow, among)
+from assistant.storage.models import (
+    ProfileRow,
+    RatingRow,
+    SampleRow,
+    SessionRow,
+    SuggestionRow,
+    TasteGenreRow,
+    TasteItemRow,
+    among,
+)
 
 #: What a person taught the assistant about themselves, beyond any one session: the learned
 #: taste and the calibration profiles. Kept when single sessions are forgotten, gone with `forget --all`.

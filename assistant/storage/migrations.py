@@ -147,7 +147,8 @@ def migrate(conn: sqlite3.Connection) -> None:
     database at once cannot both create the tables.
     """
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at REAL NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS _migrations "
+        "(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at REAL NOT NULL)"
     )
     for function in pending(conn):
         function(conn)

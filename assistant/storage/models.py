@@ -38,7 +38,17 @@ class SessionRow(SQLModel, table=True):
     end_reason: str | None = None
 
 
-class SampleRow(SQLModel, table=True):
+class SessionPart(SQLModel):
+    """The first columns of every row a session writes as it runs: its own id, its session, and
+    ``t``. A table model lists the fields of its bases from the last base to the first, so a table
+    that has other bases names this one last to keep these columns first, as the migrations have them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
+    t: float
+
+
+class SampleRow(SessionPart, table=True):
     """One processed frame: no image, only whether a face was seen and what it looked like."""
 
     __tablename__ = "mood_samples"
@@ -46,9 +56,6 @@ class SampleRow(SQLModel, table=True):
     # SUM(dt) read from the index alone, which is what keeps a million samples under 2 s.
     __table_args__ = (Index("ix_mood_samples_report", "session_id", "face", "mood", "dt", "t", "wall_time"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
-    t: float
     # Seconds since the session's previous sample (0 for the first): the stretch of time
     # this sample stands for, so time shares are sums instead of window functions.
     dt: float
@@ -66,31 +73,23 @@ class SampleRow(SQLModel, table=True):
     mood: str | None = None  # the tracked mood after this frame; NULL while unknown
 
 
-class MoodChangeRow(SQLModel, table=True):
+class MoodChangeRow(SessionPart, table=True):
     """A change of the tracked mood; mood NULL means it became unknown (face gone too long)."""
 
     __tablename__ = "mood_changes"
     __table_args__ = (Index("ix_mood_changes_session_t", "session_id", "t"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
-    t: float
     mood: str | None = None
 
 
-class SuggestionRow(SQLModel, table=True):
-    """One suggested song or movie, with the mood and strategy it was chosen for."""
+class SuggestionBase(SQLModel):
+    """A suggested song or movie: the fields the recorder is given, the table keeps and exports show.
 
-    __tablename__ = "suggestions"
-    __table_args__ = (
-        Index("ix_suggestions_session_t", "session_id", "t"),
-        CheckConstraint("kind IN ('music', 'movie')", name="ck_suggestions_kind"),
-        CheckConstraint("source IN ('online', 'offline')", name="ck_suggestions_source"),
-    )
+    ``kind`` is "music" or "movie"; ``source`` is "online" (Spotify, TMDB) or "offline" (the
+    bundled catalog). Songs carry ``artist`` and, when Spotify knows them, ``uri``; movies
+    carry ``year`` and ``tmdb_id``.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: int = Field(foreign_key="sessions.id", ondelete="CASCADE")
-    t: float
     kind: str
     title: str
     artist: str | None = None
@@ -99,9 +98,24 @@ class SuggestionRow(SQLModel, table=True):
     uri: str | None = None
     tmdb_id: int | None = None
     source: str
+
+
+class SuggestionChoice(SuggestionBase):
+    """A suggestion with the mood and the strategy it was chosen for."""
+
     mood: str | None = None
     strategy: str
 
+
+class SuggestionRow(SuggestionChoice, SessionPart, table=True):
+    """One suggested song or movie, with the mood and strategy it was chosen for."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        Index("ix_suggestions_session_t", "session_id", "t"),
+        CheckConstraint("kind IN ('music', 'movie')", name="ck_suggestions_kind"),
+        CheckConstraint("source IN ('online', 'offline')", name="ck_suggestions_source"),
+    )
 
 
 class RatingRow(SQLModel, table=True):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Engine
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select
 
 from assistant.storage.models import ProfileRow
 from config.errors import UserError
@@ -42,7 +42,8 @@ class Profile:
 
     @classmethod
     def new(cls, name: str, weights_sha256: str, baseline: np.ndarray, frames: int, spread: float) -> Profile:
-        return cls(check_name(name), weights_sha256, np.asarray(baseline, dtype=np.float64), frames, spread, time.time())
+        return cls(check_name(name), weights_sha256, np.asarray(baseline, dtype=np.float64), frames, spread,
+                   time.time())
 
     @classmethod
     def _of(cls, row: ProfileRow) -> Profile:
@@ -52,9 +53,11 @@ class Profile:
 
     def save(self, engine: Engine) -> None:
         """Store it under its name, replacing an older profile of that name in the same transaction."""
-        baseline = json.dumps({name: round(float(value), 6) for name, value in zip(EMOTIONS, self.baseline)})
+        baseline = json.dumps({name: round(float(value), 6)
+                               for name, value in zip(EMOTIONS, self.baseline, strict=True)})
         with Session(engine.execution_options(immediate=True)) as session:
-            row = session.exec(select(ProfileRow).where(ProfileRow.name == self.name)).first() or ProfileRow(name=self.name)
+            row = (session.exec(select(ProfileRow).where(ProfileRow.name == self.name)).first()
+                   or ProfileRow(name=self.name))
             row.created_at, row.weights_sha256, row.baseline = self.created_at, self.weights_sha256, baseline
             row.frames, row.spread = self.frames, self.spread
             session.add(row)

@@ -16,11 +16,11 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from pydantic import ConfigDict, model_validator
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, update
@@ -28,7 +28,7 @@ from sqlmodel import Session, update
 from assistant.storage import ratings
 from assistant.storage.database import BUSY_TIMEOUT_MS, StorageError, open_engine, storage_error
 from assistant.storage.lock import DatabaseLock
-from assistant.storage.models import SessionRow, SuggestionRow
+from assistant.storage.models import SessionRow, SuggestionBase, SuggestionRow
 from recognizer.classes import EMOTIONS
 from recommenders.taste import VERDICTS, Verdict
 
@@ -47,32 +47,27 @@ _SAMPLE_INSERT = (
 _CHANGE_INSERT = "INSERT INTO mood_changes (session_id, t, mood) VALUES (?, ?, ?)"
 
 
-@dataclass(frozen=True, slots=True)
-class SuggestionRecord:
-    """One suggested item as the database keeps it.
+class SuggestionRecord(SuggestionBase):
+    """One suggested item as `SessionRecorder.add_suggestions` takes it, checked before it is buffered.
 
-    ``kind`` is "music" or "movie"; ``source`` is "online" (Spotify, TMDB) or "offline" (the
-    bundled catalog). Songs carry ``artist`` and, when Spotify knows them, ``uri``; movies
-    carry ``year`` and ``tmdb_id``. Anything with these attribute or key names can be
-    passed to `SessionRecorder.add_suggestions`.
+    Anything with these attribute or key names can be passed instead (see `of`).
     """
 
-    kind: str
-    title: str
-    source: str
-    artist: str | None = None
-    year: int | None = None
-    genre: str | None = None
-    uri: str | None = None
-    tmdb_id: int | None = None
+    model_config = ConfigDict(frozen=True)
 
-    def __post_init__(self) -> None:
+    def __init__(self, kind: str, title: str, source: str, **details: Any) -> None:
+        """The three fields every suggestion has, in order; the others (artist, year, ...) by name."""
+        super().__init__(kind=kind, title=title, source=source, **details)
+
+    @model_validator(mode="after")
+    def _known(self) -> SuggestionRecord:
         if self.kind not in ("music", "movie"):
             raise ValueError(f"suggestion kind must be 'music' or 'movie', not {self.kind!r}")
         if self.source not in ("online", "offline"):
             raise ValueError(f"suggestion source must be 'online' or 'offline', not {self.source!r}")
         if not self.title:
             raise ValueError("a suggestion needs a title")
+        return self
 
     @classmethod
     def of(cls, item: SuggestionRecord | Mapping[str, Any] | object) -> SuggestionRecord:
@@ -80,8 +75,8 @@ class SuggestionRecord:
         if isinstance(item, cls):
             return item
         if isinstance(item, Mapping):
-            return cls(**{field.name: item.get(field.name) for field in fields(cls)})
-        return cls(**{field.name: getattr(item, field.name, None) for field in fields(cls)})
+            return cls(**{name: item.get(name) for name in SuggestionBase.model_fields})
+        return cls(**{name: getattr(item, name, None) for name in SuggestionBase.model_fields})
 
 
 class SessionRecorder:
@@ -154,10 +149,9 @@ class SessionRecorder:
         handles `add_rating` takes for them, valid before and after they are flushed."""
         first = len(self._suggestion_ids) + len(self._suggestions)
         for item in items:
-            r = SuggestionRecord.of(item)
-            self._suggestions.append(dict(session_id=self.session_id, t=t, kind=r.kind, title=r.title, artist=r.artist,
-                                          year=r.year, genre=r.genre, uri=r.uri, tmdb_id=r.tmdb_id, source=r.source,
-                                          mood=_checked(mood), strategy=strategy))
+            fields = SuggestionRecord.of(item).model_dump()
+            self._suggestions.append(dict(session_id=self.session_id, t=t, mood=_checked(mood), strategy=strategy,
+                                          **fields))
         return list(range(first, len(self._suggestion_ids) + len(self._suggestions)))
 
     def add_rating(self, handle: int, verdict: Verdict) -> None:
@@ -264,7 +258,8 @@ class SessionRecorder:
                     break
                 except StorageError as error:
                     if attempt == CLOSE_ATTEMPTS - 1:
-                        raise StorageError(f"{error}; {len(self._samples)} frames of this session were not saved") from None
+                        raise StorageError(f"{error}; {len(self._samples)} frames of this session "
+                                           "were not saved") from None
                     time.sleep(CLOSE_RETRY_S)
             with self._conn.begin():
                 self._conn.execute(update(SessionRow).where(SessionRow.id == self.session_id)

@@ -16,11 +16,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from assistant.ui.views import BLOCK, duration, mood, timeline_bar
-from assistant.palette import color
-from assistant.reports import Stretch
+from assistant.reports.queries import Stretch
 from assistant.session.feedback import HINT
 from assistant.session.loop import TIMELINE_S, SessionStatus
+from assistant.ui.palette import color
+from assistant.ui.views import BLOCK, duration, mood, timeline_bar
 from recognizer.classes import EMOTIONS
 from recommenders.tmdb import ATTRIBUTION
 
@@ -69,7 +69,7 @@ def _bars(status: SessionStatus) -> Table:
 def _timeline(status: SessionStatus) -> Panel:
     changes = status.changes
     ends = [*(t for t, _ in changes[1:]), status.t]
-    stretches = [Stretch(start, end, name) for (start, name), end in zip(changes, ends) if end > start]
+    stretches = [Stretch(start, end, name) for (start, name), end in zip(changes, ends, strict=False) if end > start]
     span = status.t - status.started_t
     title = "last minute" if span >= TIMELINE_S else f"since the start ({duration(span)})"
     return Panel(timeline_bar(stretches, TIMELINE_WIDTH), title=title, title_align="left", expand=False)

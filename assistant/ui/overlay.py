@@ -18,10 +18,10 @@ import unicodedata
 import cv2
 import numpy as np
 
-from assistant.palette import color
 from assistant.session.feedback import HINT, NUMBER_KEYS, Marks
 from assistant.session.loop import SessionStatus
-from assistant.tracker import MoodState
+from assistant.session.tracker import MoodState
+from assistant.ui.palette import color
 from recognizer.classes import EMOTIONS
 from recognizer.pipeline import FaceEmotion
 
@@ -101,7 +101,7 @@ def draw(image: np.ndarray, face: FaceEmotion | None, state: MoodState) -> None:
     cv2.rectangle(image, (box.x, box.y), (box.x + box.width, box.y + box.height), ink, 2)
     cv2.putText(image, f"{face.emotion} {face.confidence:.0%}", (box.x, max(box.y - 8, 14)), _FONT, 0.6, ink, 2,
                 cv2.LINE_AA)
-    for row, (name, p) in enumerate(zip(EMOTIONS, face.probabilities)):
+    for row, (name, p) in enumerate(zip(EMOTIONS, face.probabilities, strict=True)):
         y = 40 + row * _ROW
         cv2.rectangle(image, (80, y), (80 + int(p * _BAR_LENGTH), y + _ROW - 5), _bgr(color(name)), cv2.FILLED)
         cv2.putText(image, name, (10, y + _ROW - 7), _FONT, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
@@ -114,7 +114,8 @@ def draw_suggestions(image: np.ndarray, labels: list[str], marks: Marks) -> None
     for number, label in enumerate(labels[:len(NUMBER_KEYS)], start=1):
         verdict = marks.verdicts.get(number)
         mark = {"like": "+", "dismiss": "x"}.get(verdict or "", " ")
-        lines.append((f"{number % 10} {mark} {_ascii(label)[:_TITLE_CHARS]}", _MARK_COLORS.get(verdict or "", (255, 255, 255))))
+        lines.append((f"{number % 10} {mark} {_ascii(label)[:_TITLE_CHARS]}",
+                      _MARK_COLORS.get(verdict or "", (255, 255, 255))))
     if marks.message:
         lines.append((_ascii(marks.message)[:_TITLE_CHARS + 10], (0, 220, 255)))
     lines.append((_ascii(HINT), (200, 200, 200)))

@@ -16,12 +16,14 @@ def render_predictions(console: Console, results: list[dict[str, Any]]) -> None:
         if not faces:
             console.print(f"{result['image']}: no face found")
             continue
-        table = Table(title=f"{result['image']}: {len(faces)} face{'s' if len(faces) > 1 else ''}", title_justify="left")
+        table = Table(title=f"{result['image']}: {len(faces)} face{'s' if len(faces) > 1 else ''}",
+                      title_justify="left")
         for column in ("#", "box (x, y, w, h)", "emotion", "confidence", "others"):
             table.add_column(column)
         for index, face in enumerate(faces, 1):
             box = face["box"]
-            others = sorted(((p, name) for name, p in face["probabilities"].items() if name != face["emotion"]), reverse=True)
+            others = sorted(((p, name) for name, p in face["probabilities"].items() if name != face["emotion"]),
+                            reverse=True)
             table.add_row(str(index), f"{box['x']}, {box['y']}, {box['width']}, {box['height']}", face["emotion"],
                           f"{face['confidence']:.0%}", ", ".join(f"{name} {p:.0%}" for p, name in others[:2]))
         console.print(table)
@@ -39,12 +41,13 @@ def render_evaluation(console: Console, report: dict[str, Any]) -> None:
         table.add_column(column, justify="right" if column != "class" else "left")
     for name, row in report["per_class"].items():
         auc = "-" if row["roc_auc"] is None else f"{row['roc_auc']:.3f}"
-        table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", auc, str(row["support"]))
+        table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", auc,
+                      str(row["support"]))
     console.print(table)
     matrix = Table(title="confusion matrix (rows: true, columns: predicted)", title_justify="left")
     matrix.add_column("")
     for name in report["classes"]:
         matrix.add_column(name[:4], justify="right")
-    for name, row in zip(report["classes"], report["confusion_matrix"]):
+    for name, row in zip(report["classes"], report["confusion_matrix"], strict=True):
         matrix.add_row(name, *(str(v) for v in row))
     console.print(matrix)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from assistant.palette import color
-from assistant.reports import Stretch, Totals
+from assistant.reports.queries import Stretch, Totals
+from assistant.ui.palette import color
 
 BLOCK = "█"
 

@@ -23,7 +23,8 @@ HEADS = ("product", "fer2013")
 HEAD_METRICS_SUFFIX = {"product": "", "fer2013": "+fer2013-head"}
 
 
-def build_model(arch: str, config: dict[str, Any] | None = None, pretrained: bool = False) -> tuple[nn.Module, dict[str, Any]]:
+def build_model(arch: str, config: dict[str, Any] | None = None,
+                pretrained: bool = False) -> tuple[nn.Module, dict[str, Any]]:
     """Return the model and the config dict that rebuilds it."""
     config = dict(config or {})
     if arch == "vgg48":
