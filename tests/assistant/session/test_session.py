@@ -145,9 +145,10 @@ class _EndsBadly:
 
     def __init__(self, ending) -> None:
         self.ending = ending
+        self.images = clip_frames("neutral_to_smile.mp4")[:20]  # read now: without ../shared, skip before anything runs
 
     def frames(self, stop: threading.Event) -> Iterator[Frame]:
-        for k, image in enumerate(clip_frames("neutral_to_smile.mp4")[:20]):
+        for k, image in enumerate(self.images):
             yield Frame(k / 30, image)
         self.ending(stop)
 
@@ -363,6 +364,7 @@ def test_a_signal_while_closing_ends_the_wait_for_suggestions_after_the_rows_are
     rounds.final_wait_s = 30.0
     rounds.consider(0.0, "happy")  # a round in flight when the session ends
     stop, db, seen = Stop(), tmp_path / "a.db", {}
+    listening = threading.Event()  # the handlers are in place: a SIGTERM cannot end the test run
 
     def second_signal() -> None:
         while not stop.closing:
@@ -373,11 +375,17 @@ def test_a_signal_while_closing_ends_the_wait_for_suggestions_after_the_rows_are
         # To the main thread, as the kernel delivers a Ctrl-C or a `kill` from outside: a signal
         # this thread sent to the whole process could wait for the main thread's next bytecode
         # check, which CPython 3.11 may clear when another thread releases the GIL.
-        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+        if listening.is_set():
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
 
+    source = _EndsBadly(lambda stop: None)
     threading.Thread(target=second_signal, daemon=True).start()
     with stop_on_signals(stop):
-        summary = record(settings, _EndsBadly(lambda stop: None), db, pipeline, rounds, stop)
+        listening.set()
+        try:
+            summary = record(settings, source, db, pipeline, rounds, stop)
+        finally:
+            listening.clear()
     ended = time.monotonic()
     release.set()
     assert seen["samples"] == [(20,)]  # written before the wait, so a kill there loses nothing
