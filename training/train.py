@@ -264,7 +264,7 @@ def describe_data(config: TrainConfig, sources: list[TrainingSource], original: 
     if len(sources) == 1:
         text = (f"train: {len(first.faces)} faces ({first.faces.skipped} unreadable skipped"
                 + (f", {first.faces.left_out} with no clear emotion left out" if first.faces.left_out else "") + ")"
-                + (f", {config.val_split}: {len(first.held_out)}" if first.held_out is not None else ""))
+                + (f", {config.val_split}: {len(first.held_out)}" if first.held_out is not None else "") + "\n")
     else:
         text = "\n".join(f"source {source.describe()}" for source in sources) + "\n"
     return (text + f"labels: {config.labels}"
