@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 from assistant.cli.output import print_note
 from assistant.reports import queries
 from config.errors import UserError
-from config.settings import Settings
 
 if TYPE_CHECKING:
+    from config.settings import Settings
     from recognizer.calibration import Calibrator
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
