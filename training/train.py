@@ -264,10 +264,10 @@ def describe_data(config: TrainConfig, sources: list[TrainingSource], original: 
     if len(sources) == 1:
         text = (f"train: {len(first.faces)} faces ({first.faces.skipped} unreadable skipped"
                 + (f", {first.faces.left_out} with no clear emotion left out" if first.faces.left_out else "") + ")"
-                + (f", {config.val_split}: {len(first.held_out)}" if first.held_out is not None else "") + "\n")
+                + (f", {config.val_split}: {len(first.held_out)}" if first.held_out is not None else ""))
     else:
-        text = "\n".join(f"source {source.describe()}" for source in sources) + "\n"
-    return (text + f"labels: {config.labels}"
+        text = "\n".join(f"source {source.describe()}" for source in sources)
+    return (text + f"\nlabels: {config.labels}"
             + (f" + FER-2013 labels at {config.original_weight:g} ({int((original >= 0).sum())} faces matched)"
                if original is not None else ""))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from rich.console import Console
 
 from config.errors import UserError
 from recognizer.weights import load_weights
@@ -35,6 +36,14 @@ def test_ferplus_votes_train_and_select_on_the_valid_folder(ferplus_dataset: Pat
     assert summary["best"]["val_acc"] >= 0.6
     _, manifest = load_weights(tmp_path / "best.safetensors")
     assert manifest["training"]["labels"] == "votes"
+
+
+def test_the_data_summary_gives_the_faces_and_the_labels_a_line_each(folder_dataset: Path, tmp_path: Path) -> None:
+    console = Console(record=True, width=200)
+    main(TrainConfig(data=folder_dataset, epochs=1, batch_size=16, out=tmp_path), console=console)
+    lines = console.export_text().splitlines()
+    faces = next(n for n, line in enumerate(lines) if line.startswith("train: "))
+    assert lines[faces + 1].startswith("labels: votes;"), lines
 
 
 def test_fine_tuning_starts_from_the_given_weights(trained_run: Path, folder_dataset: Path, tmp_path: Path) -> None:
