@@ -50,6 +50,8 @@ class TrainConfig:
     original_weight: float = 0.3
     # >0: train only a new FER-2013 head owning this many final stages, on the ``init`` weights.
     fer2013_head: int = 0
+    # Weights (same vgg48 shape) whose last stages start that head instead of ``init``'s own.
+    fer2013_head_from: Path | None = None
     # Keep the first N stages of vgg48 as ``init`` has them (weights and batch-norm statistics).
     # A FER-2013 head that reads only those stages then stays valid; otherwise it is dropped.
     freeze: int = 0

@@ -182,6 +182,7 @@ def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: d
                 "original_weight": config.original_weight if config.original else None,
                 "webcam": config.webcam, "init": str(config.init) if config.init else None,
                 "logit_adjust": config.logit_adjust, "freeze": config.freeze,
+                "fer2013_head_from": str(config.fer2013_head_from) if config.fer2013_head_from else None,
                 "sources": [source.record() for source in sources]}
     validated = best.get("val_acc") is not None
     figures = {k: best[k] for k in ("val_acc", "val_macro_f1", "val_balanced") if best.get(k) is not None}
@@ -224,6 +225,8 @@ def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str,
     """The model to train (the init weights, or a new network), its config dict and the init's manifest."""
     if config.fer2013_head and not config.init:
         raise UserError("--fer2013-head adds a head to trained weights: name them with --init")
+    if config.fer2013_head_from and not config.fer2013_head:
+        raise UserError("--fer2013-head-from starts a FER-2013 head: say how many stages it owns with --fer2013-head")
     init_manifest: dict[str, Any] = {}
     if config.init:
         model, init_manifest = load_weights(config.init)
@@ -232,9 +235,11 @@ def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str,
     else:
         model, model_config = build_model(config.arch, pretrained=config.pretrained)
     if config.fer2013_head:
-        model = add_fer2013_head(model, config.fer2013_head)
+        start = load_weights(config.fer2013_head_from)[0] if config.fer2013_head_from else None
+        model = add_fer2013_head(model, config.fer2013_head, start)
         model_config = {**model_config, "fer2013_head_stages": config.fer2013_head}
-        say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s); "
+        say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s)"
+            + (f", starting from those of {config.fer2013_head_from}" if start is not None else "") + "; "
             "the product's output is kept as it is")
         return model, model_config, init_manifest
     freeze_stages(model, config.freeze)

@@ -67,6 +67,11 @@ def train(
                                      help="With --init and FER-2013 data: train only a second head, owning the last "
                                           "STAGES stages, that labels faces as FER-2013 did (for that benchmark; the "
                                           "product's output is kept as it is)."),
+    fer2013_head_from: Optional[Path] = typer.Option(default("fer2013_head_from"), "--fer2013-head-from",
+                                                     metavar="WEIGHTS",
+                                                     help="With --fer2013-head: start that head from these vgg48 "
+                                                          "weights' last stages (a network trained on FER-2013) "
+                                                          "instead of a copy of --init's."),
     device: str = typer.Option(default("device"), "--device",
                                help="cuda when a GPU is visible, else cpu; or name one."),
 ) -> None:
@@ -80,7 +85,8 @@ def train(
                          batch_size=batch_size, lr=lr, warmup_epochs=warmup_epochs, out=out, resume=resume, seed=seed,
                          webcam=webcam, pretrained=pretrained, val_split=val_split, labels=labels,
                          logit_adjust=logit_adjust, original=original, original_weight=original_weight, init=init,
-                         freeze=freeze, fer2013_head=fer2013_head, device=device,
+                         freeze=freeze, fer2013_head=fer2013_head, fer2013_head_from=fer2013_head_from,
+                         device=device,
                          command=shlex.join(["assistant", *sys.argv[1:]]))
     summary = main(config, err_console)
     best = summary["best"]

@@ -97,9 +97,15 @@ class Vgg48(nn.Module):
     def _branch(self, own_stages: int) -> nn.Sequential:
         return copy.deepcopy(nn.Sequential(*self.features[self._shared_layers(own_stages):], *self.head))
 
-    def add_fer2013_head(self, own_stages: int) -> None:
-        """Give the model a FER-2013 head that starts as a copy of its own last stages and head."""
-        self.fer2013_head = self._branch(own_stages)
+    def add_fer2013_head(self, own_stages: int, start: Vgg48 | None = None) -> None:
+        """Give the model a FER-2013 head that starts as a copy of the last stages and head of
+        ``start``: by default its own, or a network already trained on FER-2013's labels, which
+        only has to learn this model's inputs instead of FER-2013's annotators from scratch."""
+        start = start or self
+        if (start.config.widths, start.config.depths, start.config.in_channels, start.config.num_classes) != (
+                self.config.widths, self.config.depths, self.config.in_channels, self.config.num_classes):
+            raise ValueError("the head's starting weights must have the same stages and classes as the model")
+        self.fer2013_head = start._branch(own_stages)
         self.config = replace(self.config, fer2013_head_stages=own_stages)
 
     def forward_fer2013(self, x: torch.Tensor) -> torch.Tensor:

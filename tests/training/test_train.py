@@ -131,20 +131,35 @@ def test_two_process_distributed_run(folder_dataset: Path, tmp_path: Path) -> No
     load_weights(tmp_path / "best.safetensors")
 
 
-def test_a_fer2013_head_learns_another_labelling_and_the_product_output_does_not_move(
-        trained_run: Path, folder_dataset: Path, tmp_path: Path) -> None:
-    """FER-2013's annotators and FER+'s taggers label the same face differently; here the second
-    labelling is the generated classes shifted by one, which the product head cannot read."""
+@pytest.fixture(scope="module")
+def relabelled(folder_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated faces labelled another way, as FER-2013's annotators and FER+'s taggers label
+    the same face differently: each class shifted by one, which the product head cannot read."""
     import shutil
 
     from recognizer.classes import EMOTIONS
+
+    out = tmp_path_factory.mktemp("relabelled")
+    for split in ("train", "test"):
+        for index, name in enumerate(EMOTIONS):
+            shutil.copytree(folder_dataset / split / name, out / split / EMOTIONS[(index + 1) % len(EMOTIONS)])
+    return out
+
+
+def fer2013_head_accuracy(weights: Path, dataset: Path) -> float:
     from recognizer.inference import EmotionClassifier
     from training.datasets import load_split
 
-    relabelled = tmp_path / "relabelled"
-    for split in ("train", "test"):
-        for index, name in enumerate(EMOTIONS):
-            shutil.copytree(folder_dataset / split / name, relabelled / split / EMOTIONS[(index + 1) % len(EMOTIONS)])
+    faces = load_split(dataset, "PrivateTest")
+    read = EmotionClassifier.from_weights(weights, bf16=False, head="fer2013").predict_gray48(faces.images)
+    return float((read.argmax(1) == faces.labels).mean())
+
+
+def test_a_fer2013_head_learns_another_labelling_and_the_product_output_does_not_move(
+        trained_run: Path, relabelled: Path, tmp_path: Path) -> None:
+    from recognizer.inference import EmotionClassifier
+    from training.datasets import load_split
+
     start = trained_run / "best.safetensors"
     main(TrainConfig(data=relabelled, epochs=3, batch_size=16, lr=0.05, out=tmp_path / "run", seed=1, init=start,
                      fer2013_head=1))
@@ -153,12 +168,44 @@ def test_a_fer2013_head_learns_another_labelling_and_the_product_output_does_not
     before = EmotionClassifier.from_weights(start, bf16=False).predict_gray48(faces.images)
     after = EmotionClassifier.from_weights(weights, bf16=False).predict_gray48(faces.images)
     assert (after == before).all()
-    fer2013 = EmotionClassifier.from_weights(weights, bf16=False, head="fer2013").predict_gray48(faces.images)
-    assert (fer2013.argmax(1) == faces.labels).mean() >= 0.6 > (before.argmax(1) == faces.labels).mean()
+    assert fer2013_head_accuracy(weights, relabelled) >= 0.6 > (before.argmax(1) == faces.labels).mean()
     manifest = load_weights(weights)[1]
     assert manifest["training"] == load_weights(start)[1]["training"]
     assert manifest["fer2013_head_training"]["own_stages"] == 1
     assert "PublicTest+fer2013-head" in manifest["metrics"]
+
+
+def test_a_fer2013_head_can_start_from_a_network_trained_on_fer2013s_labels(
+        trained_run: Path, relabelled: Path, tmp_path: Path) -> None:
+    """A head that starts as a copy of the product's stages must learn the other labelling; one
+    that starts from a network already trained on it reads it from its first step."""
+    fer2013_only = tmp_path / "fer2013_only"
+    main(TrainConfig(data=relabelled, epochs=3, batch_size=16, lr=0.05, out=fer2013_only, seed=1))
+    start = trained_run / "best.safetensors"
+    barely = {"data": relabelled, "epochs": 1, "batch_size": 16, "lr": 1e-5, "seed": 1, "init": start,
+              "fer2013_head": 4}
+    main(TrainConfig(**barely, out=tmp_path / "own"))
+    main(TrainConfig(**barely, out=tmp_path / "from", fer2013_head_from=fer2013_only / "best.safetensors"))
+    assert fer2013_head_accuracy(tmp_path / "from" / "best.safetensors", relabelled) >= 0.6
+    assert fer2013_head_accuracy(tmp_path / "own" / "best.safetensors", relabelled) < 0.3
+    record = load_weights(tmp_path / "from" / "best.safetensors")[1]["fer2013_head_training"]
+    assert record["fer2013_head_from"] == str(fer2013_only / "best.safetensors")
+
+
+def test_a_fer2013_head_start_needs_the_head_and_the_same_shape(
+        trained_run: Path, relabelled: Path, tmp_path: Path) -> None:
+    start = trained_run / "best.safetensors"
+    with pytest.raises(UserError, match="--fer2013-head-from starts a FER-2013 head"):
+        main(TrainConfig(data=relabelled, epochs=1, out=tmp_path, init=start, fer2013_head_from=start))
+    from recognizer.models import build_model
+    from recognizer.weights import save_weights
+
+    narrow = tmp_path / "narrow.safetensors"
+    model, config = build_model("vgg48", {"widths": (8, 16, 32, 64)})
+    save_weights(model, "vgg48", config, narrow)
+    with pytest.raises(UserError, match="same stages and classes"):
+        main(TrainConfig(data=relabelled, epochs=1, out=tmp_path, init=start, fer2013_head=4,
+                         fer2013_head_from=narrow))
 
 
 def test_a_fer2013_head_needs_trained_vgg48_weights(folder_dataset: Path, tmp_path: Path) -> None:
