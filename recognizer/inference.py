@@ -94,7 +94,7 @@ class EmotionClassifier:
     def from_weights(cls, path: Path | None = None, *, bf16: bool | None = None,
                      head: str = "product") -> EmotionClassifier:
         """``head``: "fer2013" reads faces as FER-2013's annotators did, for that benchmark only."""
-        model, manifest = load_weights(path)
+        model, manifest = load_weights(path, fer2013_peers=head == "fer2013")
         return cls(head_module(model, head), manifest, bf16=bf16)
 
     def predict_gray48(self, faces: np.ndarray, tta: bool = False, batch_size: int = 512) -> np.ndarray:

@@ -34,6 +34,12 @@ def manifest_path(weights: Path) -> Path:
     return weights.with_suffix(".json")
 
 
+def peers_path(weights: Path) -> Path:
+    """Where FER-2013 peers are kept: beside the weights, in a file of their own, so that the
+    product, which never runs them, neither reads nor hashes them."""
+    return weights.with_name(weights.stem + ".fer2013_peers.safetensors")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -45,8 +51,16 @@ def sha256_of(path: Path) -> str:
 def save_weights(model: nn.Module, arch: str, config: dict[str, Any], path: Path, **extra: Any) -> dict[str, Any]:
     """Write tensors and manifest side by side; ``extra`` (command, metrics...) goes into the manifest."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().float().contiguous() for name, tensor in model.state_dict().items()}
+    state = {name: tensor.detach().float().contiguous() for name, tensor in model.state_dict().items()
+             if not name.startswith("fer2013_peers.")}
     save_file(state, str(path))
+    # FER-2013 peers serve only that benchmark: half precision halves their file (three
+    # peers: 23 MB → 11 MB), and the benchmark reads the same (docs/results.md).
+    peers = {name: tensor.detach().half().contiguous() for name, tensor in model.state_dict().items()
+             if name.startswith("fer2013_peers.")}
+    if peers:
+        save_file(peers, str(peers_path(path)))
+        extra = {"fer2013_peers_sha256": sha256_of(peers_path(path)), **extra}
     manifest = {
         "format": FORMAT_VERSION,
         "arch": arch,
@@ -95,8 +109,9 @@ def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
         raise WeightsError(f"cannot update {manifest_path(path)}: {error}") from None
 
 
-def load_weights(path: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the model named by the manifest and load verified tensors into it (eval mode)."""
+def load_weights(path: Path | None = None, fer2013_peers: bool = True) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the model named by the manifest and load verified tensors into it (eval mode).
+    ``fer2013_peers=False`` leaves out the networks only the FER-2013 benchmark averages."""
     path = Path(path) if path else BUNDLED_WEIGHTS
     if not path.is_file():
         raise WeightsError(f"weights file {path} does not exist")
@@ -106,16 +121,17 @@ def load_weights(path: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
     for key, value in expected.items():
         if manifest.get(key) != value:
             raise WeightsError(f"{path}: manifest {key} is {manifest.get(key)!r}, this version needs {value!r}")
-    try:
-        data = path.read_bytes()  # read once: hashed, then parsed from memory
-        if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):
-            raise WeightsError(f"{path} is corrupt: its sha256 does not match the manifest")
-        state = load(data)
-    except (SafetensorError, OSError) as error:
-        raise WeightsError(f"{path} is not a readable safetensors file: {error}") from None
+    state = _verified_tensors(path, manifest.get("sha256"))
     config = manifest.get("config")
     if not isinstance(config, dict):
         raise WeightsError(f"{path}: the manifest's config is {config!r}, not a table of settings")
+    if config.get("fer2013_peers"):
+        if fer2013_peers:
+            if not peers_path(path).is_file():
+                raise WeightsError(f"{peers_path(path)} is missing: these weights' FER-2013 peers are kept in it")
+            state.update(_verified_tensors(peers_path(path), manifest.get("fer2013_peers_sha256")))
+        else:
+            config = {**config, "fer2013_peers": 0}
     try:
         model, _ = build_model(str(manifest.get("arch")), config)
     except (TypeError, ValueError, RuntimeError, OverflowError, MemoryError) as error:
@@ -129,3 +145,13 @@ def load_weights(path: Path | None = None) -> tuple[nn.Module, dict[str, Any]]:
         first = str(error).splitlines()[0] if str(error) else "shape mismatch"
         raise WeightsError(f"{path} does not fit a {manifest.get('arch')} model: {first}") from None
     return model.eval(), manifest
+
+
+def _verified_tensors(path: Path, sha256: str | None) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()  # read once: hashed, then parsed from memory
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise WeightsError(f"{path} is corrupt: its sha256 does not match the manifest")
+        return load(data)
+    except (SafetensorError, OSError) as error:
+        raise WeightsError(f"{path} is not a readable safetensors file: {error}") from None

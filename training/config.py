@@ -52,6 +52,8 @@ class TrainConfig:
     fer2013_head: int = 0
     # Weights (same vgg48 shape) whose last stages start that head instead of ``init``'s own.
     fer2013_head_from: Path | None = None
+    # Keep ``init``'s FER-2013 head and add the new one beside it as a whole network (a peer).
+    fer2013_join: bool = False
     # Keep the first N stages of vgg48 as ``init`` has them (weights and batch-norm statistics).
     # A FER-2013 head that reads only those stages then stays valid; otherwise it is dropped.
     freeze: int = 0

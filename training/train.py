@@ -35,7 +35,7 @@ from config.errors import UserError
 from recognizer.inference import batched_probabilities, bf16_by_default
 from recognizer.models import HEAD_METRICS_SUFFIX, add_fer2013_head, build_model, freeze_stages
 from recognizer.models.vgg48 import Fer2013Head
-from recognizer.weights import load_weights, save_weights
+from recognizer.weights import load_weights, read_manifest, save_weights
 from training.augment import BatchAugment, WebcamEffects
 from training.config import TrainConfig
 from training.datasets import FaceSet, load_split, one_hot
@@ -195,12 +195,19 @@ def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: d
             entries["fer2013_head_training"] = init_manifest.get("fer2013_head_training")
         return entries
     kept = {key: init_manifest[key] for key in ("training", "neutral_reference") if key in init_manifest}
-    # The product head's figures stay; a FER-2013 head the init had is replaced, and so are its figures.
+    # The product head's figures stay; the init's FER-2013 output is replaced or joined, so its figures go.
     metrics = {key: value for key, value in init_manifest.get("metrics", {}).items()
                if not key.endswith(HEAD_METRICS_SUFFIX["fer2013"])}
     if validated:
         metrics[config.val_split + HEAD_METRICS_SUFFIX["fer2013"]] = figures
-    return {**kept, "fer2013_head_training": {**training, "own_stages": config.fer2013_head}, "metrics": metrics}
+    head_training = {**training, "own_stages": config.fer2013_head}
+    if config.fer2013_head_from:
+        start = read_manifest(config.fer2013_head_from)
+        whole_head = start["config"].get("fer2013_head_stages") == len(start["config"].get("widths", ()))
+        head_training["from_training"] = start.get("fer2013_head_training" if whole_head else "training")
+    if config.fer2013_join and init_manifest.get("fer2013_head_training"):
+        head_training["beside"] = init_manifest["fer2013_head_training"]
+    return {**kept, "fer2013_head_training": head_training, "metrics": metrics}
 
 
 def kept_fer2013_head(config: TrainConfig, init_manifest: dict[str, Any]) -> bool:
@@ -227,6 +234,10 @@ def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str,
         raise UserError("--fer2013-head adds a head to trained weights: name them with --init")
     if config.fer2013_head_from and not config.fer2013_head:
         raise UserError("--fer2013-head-from starts a FER-2013 head: say how many stages it owns with --fer2013-head")
+    if config.fer2013_join and not config.fer2013_head:
+        raise UserError("--fer2013-join adds a FER-2013 head: say how many stages it owns with --fer2013-head")
+    if not config.epochs and not config.fer2013_head_from:
+        raise UserError("--epochs 0 takes a FER-2013 head as it is: name it with --fer2013-head-from")
     init_manifest: dict[str, Any] = {}
     if config.init:
         model, init_manifest = load_weights(config.init)
@@ -236,8 +247,9 @@ def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str,
         model, model_config = build_model(config.arch, pretrained=config.pretrained)
     if config.fer2013_head:
         start = load_weights(config.fer2013_head_from)[0] if config.fer2013_head_from else None
-        model = add_fer2013_head(model, config.fer2013_head, start)
-        model_config = {**model_config, "fer2013_head_stages": config.fer2013_head}
+        model = add_fer2013_head(model, config.fer2013_head, start, config.fer2013_join)
+        model_config = {**model_config, "fer2013_head_stages": model.model.config.fer2013_head_stages,
+                        "fer2013_peers": model.model.config.fer2013_peers}
         say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s)"
             + (f", starting from those of {config.fer2013_head_from}" if start is not None else "") + "; "
             "the product's output is kept as it is")
@@ -337,6 +349,23 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
                 "config": config.to_dict(), "arch": config.arch, "model_config": model_config}
 
     metrics_path = out / "metrics.csv"
+
+    def conclude(row: dict[str, Any], epoch: int, started: float) -> None:
+        """Measure the EMA weights, keep them when they are the best so far, and log the epoch."""
+        nonlocal best
+        if validated:
+            row.update(validate(ema.module, sources, config.amp, device))
+        row["seconds"] = round(time.monotonic() - started, 1)
+        improved = not validated or row["val_balanced"] > best["val_balanced"]
+        if improved:
+            best = {"val_acc": row.get("val_acc"), "val_macro_f1": row.get("val_macro_f1"),
+                    "val_balanced": row.get("val_balanced", -1.0), "epoch": epoch}
+            save_weights(whole_model(ema.module), config.arch, model_config, out / "best.safetensors",
+                         **manifest_entries(config, best, init_manifest, sources))
+        _append_metrics(metrics_path, row)
+        say(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
+            + (" *" if improved else ""))
+
     progress = make_progress(console) if info.is_main else None
     epoch = start_epoch
     try:
@@ -349,19 +378,10 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
             row.update(train_one_epoch(train_model, steps, loader, epoch=epoch, config=config, info=info,
                                        progress=progress, device=device))
             if info.is_main:
-                if validated:
-                    row.update(validate(ema.module, sources, config.amp, device))
-                row["seconds"] = round(time.monotonic() - started, 1)
-                improved = not validated or row["val_balanced"] > best["val_balanced"]
-                if improved:
-                    best = {"val_acc": row.get("val_acc"), "val_macro_f1": row.get("val_macro_f1"),
-                            "val_balanced": row.get("val_balanced", -1.0), "epoch": epoch + 1}
-                    save_weights(whole_model(ema.module), config.arch, model_config, out / "best.safetensors",
-                                 **manifest_entries(config, best, init_manifest, sources))
-                _append_metrics(metrics_path, row)
+                conclude(row, epoch + 1, started)
                 save_checkpoint(out / "last.pt", checkpoint_state(epoch + 1, 0))
-                say(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
-                    + (" *" if improved else ""))
+        if not config.epochs and info.is_main:  # a FER-2013 head taken as it is: measured and kept
+            conclude({"epoch": 0}, 0, time.monotonic())
     except KeyboardInterrupt:
         if progress:
             progress.stop()

@@ -31,8 +31,9 @@ def train(
                                         "(sets with their own splits use --val-split)."),
     arch: str = typer.Option(default("arch"), "--arch", help="vgg48 (compact, fast on CPU) or a torchvision backbone: "
                                                              "resnet18, resnet34, resnet50."),
-    epochs: int = typer.Option(default("epochs"), "--epochs", min=1,
-                               help="Passes over the first --data's training faces."),
+    epochs: int = typer.Option(default("epochs"), "--epochs", min=0,
+                               help="Passes over the first --data's training faces (0: only measure and keep the "
+                                    "head --fer2013-head-from gives, as it is)."),
     batch_size: int = typer.Option(default("batch_size"), "--batch-size", min=1,
                                    help="Faces per step (per process under torchrun)."),
     lr: float = typer.Option(default("lr"), "--lr", min=0.0,
@@ -72,6 +73,9 @@ def train(
                                                      help="With --fer2013-head: start that head from these vgg48 "
                                                           "weights' last stages (a network trained on FER-2013) "
                                                           "instead of a copy of --init's."),
+    fer2013_join: bool = typer.Option(default("fer2013_join"), "--fer2013-join",
+                                      help="With --fer2013-head: keep --init's FER-2013 head and add the new one, a "
+                                           "whole network, beside it; the FER-2013 output averages them."),
     device: str = typer.Option(default("device"), "--device",
                                help="cuda when a GPU is visible, else cpu; or name one."),
 ) -> None:
@@ -86,7 +90,7 @@ def train(
                          webcam=webcam, pretrained=pretrained, val_split=val_split, labels=labels,
                          logit_adjust=logit_adjust, original=original, original_weight=original_weight, init=init,
                          freeze=freeze, fer2013_head=fer2013_head, fer2013_head_from=fer2013_head_from,
-                         device=device,
+                         fer2013_join=fer2013_join, device=device,
                          command=shlex.join(["assistant", *sys.argv[1:]]))
     summary = main(config, err_console)
     best = summary["best"]

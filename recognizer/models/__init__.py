@@ -55,12 +55,13 @@ def head_module(model: nn.Module, head: str) -> nn.Module:
     return Fer2013Head(model)
 
 
-def add_fer2013_head(model: nn.Module, own_stages: int, start: nn.Module | None = None) -> Fer2013Head:
-    """Give trained weights a FER-2013 head of ``own_stages`` last stages, ready to train alone:
-    a copy of their own, or of ``start``'s (see `Vgg48.add_fer2013_head`)."""
+def add_fer2013_head(model: nn.Module, own_stages: int, start: nn.Module | None = None,
+                     join: bool = False) -> Fer2013Head:
+    """Give trained weights a FER-2013 head of ``own_stages`` last stages, or with ``join`` a peer
+    beside the head they have, ready to train alone (see `Vgg48.add_fer2013_head`)."""
     if start is not None and not isinstance(start, Vgg48):
         raise UserError("--fer2013-head-from needs vgg48 weights")
-    _change_vgg48(model, "--fer2013-head", lambda vgg: vgg.add_fer2013_head(own_stages, start))
+    _change_vgg48(model, "--fer2013-head", lambda vgg: vgg.add_fer2013_head(own_stages, start, join))
     return Fer2013Head(model)
 
 

@@ -12,7 +12,10 @@ The product's output learns FER+; an optional second head (``fer2013_head_stages
 reads the same shared early stages as a FER-2013 annotator would, with its own copy of
 the last stages, as annotation-specific heads do for inconsistently labelled sets (Zeng
 et al., "Facial Expression Recognition with Inconsistently Annotated Datasets", ECCV
-2018). The live session never runs it; it makes the FER-2013 benchmark comparable.
+2018). Whole networks of their own may join it (``fer2013_peers``): the FER-2013 output
+is then the mean of their probabilities, because on FER-2013 averaged networks beat any
+one of this size. The live session never runs them; they make the FER-2013 benchmark
+comparable.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class Vgg48Config:
     num_classes: int = 7
     # Final stages the FER-2013 head has of its own (0: no FER-2013 head).
     fer2013_head_stages: int = 0
+    # Whole networks beside that head whose FER-2013 probabilities are averaged with its own.
+    fer2013_peers: int = 0
 
 
 def _conv_bn_relu(cin: int, cout: int) -> list[nn.Module]:
@@ -64,6 +69,7 @@ class Vgg48(nn.Module):
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
         self.fer2013_head = self._branch(config.fer2013_head_stages) if config.fer2013_head_stages else None
+        self.fer2013_peers = nn.ModuleList(self._branch(len(config.widths)) for _ in range(config.fer2013_peers))
         self.frozen_layers = 0
 
     def train(self, mode: bool = True) -> Vgg48:
@@ -81,8 +87,8 @@ class Vgg48(nn.Module):
             parameter.requires_grad_(False)
 
     def drop_fer2013_head(self) -> None:
-        self.fer2013_head = None
-        self.config = replace(self.config, fer2013_head_stages=0)
+        self.fer2013_head, self.fer2013_peers = None, nn.ModuleList()
+        self.config = replace(self.config, fer2013_head_stages=0, fer2013_peers=0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
@@ -97,31 +103,60 @@ class Vgg48(nn.Module):
     def _branch(self, own_stages: int) -> nn.Sequential:
         return copy.deepcopy(nn.Sequential(*self.features[self._shared_layers(own_stages):], *self.head))
 
-    def add_fer2013_head(self, own_stages: int, start: Vgg48 | None = None) -> None:
+    def add_fer2013_head(self, own_stages: int, start: Vgg48 | None = None, join: bool = False) -> None:
         """Give the model a FER-2013 head that starts as a copy of the last stages and head of
-        ``start``: by default its own, or a network already trained on FER-2013's labels, which
-        only has to learn this model's inputs instead of FER-2013's annotators from scratch."""
+        ``start``'s FER-2013 network (`fer2013_network`): by default its own network, or one
+        already trained on FER-2013's labels, which then only has to learn this model's inputs.
+        ``join`` keeps the FER-2013 head the model has and adds the new one, a whole network,
+        as a peer."""
         start = start or self
         if (start.config.widths, start.config.depths, start.config.in_channels, start.config.num_classes) != (
                 self.config.widths, self.config.depths, self.config.in_channels, self.config.num_classes):
             raise ValueError("the head's starting weights must have the same stages and classes as the model")
-        self.fer2013_head = start._branch(own_stages)
-        self.config = replace(self.config, fer2013_head_stages=own_stages)
+        layers = list(start.fer2013_network())
+        own_layers = len(self.features) - self._shared_layers(own_stages) + len(self.head)
+        new = copy.deepcopy(nn.Sequential(*layers[-own_layers:]))
+        if join and self.fer2013_head is not None:
+            if own_stages != len(self.config.widths):
+                raise ValueError(f"a peer beside the head is a whole network: it owns all "
+                                 f"{len(self.config.widths)} stages, not {own_stages}")
+            self.fer2013_peers.append(new)
+            self.config = replace(self.config, fer2013_peers=len(self.fer2013_peers))
+        else:
+            self.fer2013_head, self.fer2013_peers = new, nn.ModuleList()
+            self.config = replace(self.config, fer2013_head_stages=own_stages, fer2013_peers=0)
+
+    def fer2013_network(self) -> nn.Sequential:
+        """The layers that read a face as FER-2013's annotators would on their own: a FER-2013
+        head owning every stage, or else the model's own network (weights trained on FER-2013)."""
+        if self.fer2013_head is not None and self.config.fer2013_head_stages == len(self.config.widths):
+            if len(self.fer2013_peers):
+                raise ValueError("its FER-2013 output averages several networks: start from one of them")
+            return self.fer2013_head
+        return nn.Sequential(*self.features, *self.head)
 
     def forward_fer2013(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits as FER-2013's annotators would label the face (see the module docstring)."""
+        """Logits as FER-2013's annotators would label the face (see the module docstring): with
+        peers, the log of the mean of every network's probabilities, which softmax turns back
+        into that mean."""
         if self.fer2013_head is None:
             raise ValueError("this model has no FER-2013 head")
         shared = self._shared_layers(self.config.fer2013_head_stages)
-        return self.fer2013_head(self.features[:shared](x))
+        logits = self.fer2013_head(self.features[:shared](x))
+        if not len(self.fer2013_peers):
+            return logits
+        readings = [logits.softmax(1), *(peer(x).softmax(1) for peer in self.fer2013_peers)]
+        return torch.stack(readings).mean(0).log()
 
 
 class Fer2013Head(nn.Module):
-    """A model's FER-2013 head as a module of its own, to train, evaluate or trace it.
+    """A model's FER-2013 output as a module of its own, to train, evaluate or trace it.
 
-    Training it leaves the product's output exactly as it was: the shared stages and the
-    product head have their gradients switched off and stay in eval mode, so their batch
-    norm statistics do not move either.
+    Training changes only its newest network (``trained``: the last peer, or else the head),
+    which alone answers in training mode; in eval mode the module answers with the whole
+    FER-2013 output, so the epoch kept is the one whose joined output is best. The product's
+    output stays exactly as it was: every other parameter has its gradient switched off and
+    stays in eval mode, so batch norm statistics do not move either.
     """
 
     def __init__(self, model: Vgg48) -> None:
@@ -129,14 +164,21 @@ class Fer2013Head(nn.Module):
         if model.fer2013_head is None:
             raise ValueError("this model has no FER-2013 head")
         self.model = model
+        trained = f"fer2013_peers.{len(model.fer2013_peers) - 1}." if len(model.fer2013_peers) else "fer2013_head."
         for name, parameter in model.named_parameters():
-            parameter.requires_grad_(name.startswith("fer2013_head."))
+            parameter.requires_grad_(name.startswith(trained))
+
+    @property
+    def trained(self) -> nn.Module:
+        return self.model.fer2013_peers[-1] if len(self.model.fer2013_peers) else self.model.fer2013_head
 
     def train(self, mode: bool = True) -> Fer2013Head:
         super().train(mode)
-        self.model.features.eval()
-        self.model.head.eval()
+        self.model.eval()
+        self.trained.train(mode)
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and len(self.model.fer2013_peers):
+            return self.trained(x)
         return self.model.forward_fer2013(x)

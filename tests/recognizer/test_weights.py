@@ -7,7 +7,7 @@ import pytest
 
 from recognizer.inference import EmotionClassifier
 from recognizer.models import build_model
-from recognizer.weights import BUNDLED_WEIGHTS, WeightsError, load_weights, save_weights
+from recognizer.weights import BUNDLED_WEIGHTS, WeightsError, load_weights, peers_path, save_weights
 from tests.support import needs_shared
 from training.datasets import load_split
 
@@ -21,6 +21,7 @@ def _copy(trained_run: Path, tmp_path: Path) -> Path:
 def test_bundled_weights_load_and_declare_how_they_were_made() -> None:
     model, manifest = load_weights()
     assert BUNDLED_WEIGHTS.stat().st_size < 20 * 1024 * 1024
+    assert peers_path(BUNDLED_WEIGHTS).stat().st_size < 20 * 1024 * 1024
     assert manifest["classes"] == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
     assert manifest["training"]["command"].startswith("assistant train")
     assert {"ferplus/PrivateTest", "fer2013/PrivateTest", "posed_faces/test", "wild_faces/test+detect",

@@ -175,12 +175,18 @@ def test_a_fer2013_head_learns_another_labelling_and_the_product_output_does_not
     assert "PublicTest+fer2013-head" in manifest["metrics"]
 
 
+@pytest.fixture(scope="module")
+def fer2013_only(relabelled: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Weights trained on the other labelling alone, as the FER-2013-only weights of e97d44a were."""
+    out = tmp_path_factory.mktemp("fer2013_only")
+    main(TrainConfig(data=relabelled, epochs=3, batch_size=16, lr=0.05, out=out, seed=1))
+    return out
+
+
 def test_a_fer2013_head_can_start_from_a_network_trained_on_fer2013s_labels(
-        trained_run: Path, relabelled: Path, tmp_path: Path) -> None:
+        trained_run: Path, relabelled: Path, fer2013_only: Path, tmp_path: Path) -> None:
     """A head that starts as a copy of the product's stages must learn the other labelling; one
     that starts from a network already trained on it reads it from its first step."""
-    fer2013_only = tmp_path / "fer2013_only"
-    main(TrainConfig(data=relabelled, epochs=3, batch_size=16, lr=0.05, out=fer2013_only, seed=1))
     start = trained_run / "best.safetensors"
     barely = {"data": relabelled, "epochs": 1, "batch_size": 16, "lr": 1e-5, "seed": 1, "init": start,
               "fer2013_head": 4}
@@ -190,6 +196,34 @@ def test_a_fer2013_head_can_start_from_a_network_trained_on_fer2013s_labels(
     assert fer2013_head_accuracy(tmp_path / "own" / "best.safetensors", relabelled) < 0.3
     record = load_weights(tmp_path / "from" / "best.safetensors")[1]["fer2013_head_training"]
     assert record["fer2013_head_from"] == str(fer2013_only / "best.safetensors")
+
+
+def test_a_network_joins_the_fer2013_head_as_it_is_and_its_record_says_where_it_came_from(
+        trained_run: Path, relabelled: Path, fer2013_only: Path, tmp_path: Path) -> None:
+    start = trained_run / "best.safetensors"
+    other = fer2013_only / "best.safetensors"
+    main(TrainConfig(data=relabelled, epochs=1, batch_size=16, lr=0.05, out=tmp_path / "head", seed=1, init=start,
+                     fer2013_head=1))
+    main(TrainConfig(data=relabelled, epochs=0, out=tmp_path / "joined", init=tmp_path / "head" / "best.safetensors",
+                     fer2013_head=4, fer2013_head_from=other, fer2013_join=True))
+    weights = tmp_path / "joined" / "best.safetensors"
+    model, manifest = load_weights(weights)
+    assert manifest["config"]["fer2013_peers"] == 1
+    assert [int(row["epoch"]) for row in csv.DictReader((tmp_path / "joined" / "metrics.csv").open())] == [0]
+    record = manifest["fer2013_head_training"]
+    assert record["from_training"] == load_weights(other)[1]["training"]
+    assert record["beside"]["own_stages"] == 1
+    assert "PublicTest+fer2013-head" in manifest["metrics"]
+    taken = load_weights(other)[0].state_dict().values()
+    peer = model.fer2013_peers[0].state_dict().values()
+    assert len(peer) == len(taken)
+    for kept, tensor in zip(peer, taken, strict=True):  # the other network, stored in half precision
+        assert torch.equal(kept, tensor.half().to(tensor.dtype))
+    unchanged = load_weights(start)[0].state_dict()
+    assert all(torch.equal(tensor, unchanged[name]) for name, tensor in model.state_dict().items()
+               if name.startswith(("features.", "head.")))
+    with pytest.raises(UserError, match="--epochs 0 takes a FER-2013 head as it is"):
+        main(TrainConfig(data=relabelled, epochs=0, out=tmp_path / "nothing", init=start, fer2013_head=1))
 
 
 def test_a_fer2013_head_start_needs_the_head_and_the_same_shape(
