@@ -51,13 +51,12 @@ def sha256_of(path: Path) -> str:
 def save_weights(model: nn.Module, arch: str, config: dict[str, Any], path: Path, **extra: Any) -> dict[str, Any]:
     """Write tensors and manifest side by side; ``extra`` (command, metrics...) goes into the manifest."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().float().contiguous() for name, tensor in model.state_dict().items()
-             if not name.startswith("fer2013_peers.")}
-    save_file(state, str(path))
+    tensors = {name: tensor.detach().contiguous() for name, tensor in model.state_dict().items()}
+    save_file({name: tensor.float() for name, tensor in tensors.items() if not name.startswith("fer2013_peers.")},
+              str(path))
     # FER-2013 peers serve only that benchmark: half precision halves their file (three
     # peers: 23 MB → 11 MB), and the benchmark reads the same (docs/results.md).
-    peers = {name: tensor.detach().half().contiguous() for name, tensor in model.state_dict().items()
-             if name.startswith("fer2013_peers.")}
+    peers = {name: tensor.half() for name, tensor in tensors.items() if name.startswith("fer2013_peers.")}
     if peers:
         save_file(peers, str(peers_path(path)))
         extra = {"fer2013_peers_sha256": sha256_of(peers_path(path)), **extra}

@@ -35,7 +35,7 @@ from config.errors import UserError
 from recognizer.inference import batched_probabilities, bf16_by_default
 from recognizer.models import HEAD_METRICS_SUFFIX, add_fer2013_head, build_model, freeze_stages
 from recognizer.models.vgg48 import Fer2013Head
-from recognizer.weights import load_weights, read_manifest, save_weights
+from recognizer.weights import load_weights, save_weights
 from training.augment import BatchAugment, WebcamEffects
 from training.config import TrainConfig
 from training.datasets import FaceSet, load_split, one_hot
@@ -169,7 +169,7 @@ def validate(model: nn.Module, sources: list[TrainingSource], amp: bool, device:
 
 
 def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: dict[str, Any],
-                     sources: list[TrainingSource]) -> dict[str, Any]:
+                     sources: list[TrainingSource], head_from_training: dict[str, Any] | None) -> dict[str, Any]:
     """How the weights were trained and what they measured, for their manifest.
 
     A FER-2013 head changes nothing the product's output depends on, so those weights keep
@@ -202,9 +202,7 @@ def manifest_entries(config: TrainConfig, best: dict[str, Any], init_manifest: d
         metrics[config.val_split + HEAD_METRICS_SUFFIX["fer2013"]] = figures
     head_training = {**training, "own_stages": config.fer2013_head}
     if config.fer2013_head_from:
-        start = read_manifest(config.fer2013_head_from)
-        whole_head = start["config"].get("fer2013_head_stages") == len(start["config"].get("widths", ()))
-        head_training["from_training"] = start.get("fer2013_head_training" if whole_head else "training")
+        head_training["from_training"] = head_from_training
     if config.fer2013_join and init_manifest.get("fer2013_head_training"):
         head_training["beside"] = init_manifest["fer2013_head_training"]
     return {**kept, "fer2013_head_training": head_training, "metrics": metrics}
@@ -228,8 +226,10 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)  # an interrupted write never clobbers the previous checkpoint
 
 
-def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str, Any], dict[str, Any]]:
-    """The model to train (the init weights, or a new network), its config dict and the init's manifest."""
+def build_training_model(config: TrainConfig, say
+                         ) -> tuple[nn.Module, dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """The model to train (the init weights, or a new network), its config dict, the init's
+    manifest, and how the network a FER-2013 head starts from was trained (``--fer2013-head-from``)."""
     if config.fer2013_head and not config.init:
         raise UserError("--fer2013-head adds a head to trained weights: name them with --init")
     if config.fer2013_head_from and not config.fer2013_head:
@@ -246,21 +246,23 @@ def build_training_model(config: TrainConfig, say) -> tuple[nn.Module, dict[str,
     else:
         model, model_config = build_model(config.arch, pretrained=config.pretrained)
     if config.fer2013_head:
-        start = load_weights(config.fer2013_head_from)[0] if config.fer2013_head_from else None
-        model = add_fer2013_head(model, config.fer2013_head, start, config.fer2013_join)
+        start, start_manifest = load_weights(config.fer2013_head_from) if config.fer2013_head_from else (None, {})
+        model = add_fer2013_head(model, config.fer2013_head, start, config.fer2013_join)  # checks start is vgg48
+        head_from_training = start_manifest.get(
+            "fer2013_head_training" if start is not None and start.fer2013_head_is_whole else "training")
         model_config = {**model_config, "fer2013_head_stages": model.model.config.fer2013_head_stages,
                         "fer2013_peers": model.model.config.fer2013_peers}
         say(f"training only a FER-2013 head of the last {config.fer2013_head} stage(s)"
             + (f", starting from those of {config.fer2013_head_from}" if start is not None else "") + "; "
             "the product's output is kept as it is")
-        return model, model_config, init_manifest
+        return model, model_config, init_manifest, head_from_training
     freeze_stages(model, config.freeze)
     if model_config.get("fer2013_head_stages") and not kept_fer2013_head(config, init_manifest):
         model.drop_fer2013_head()
-        model_config = {**model_config, "fer2013_head_stages": 0}
+        model_config = {**model_config, "fer2013_head_stages": 0, "fer2013_peers": 0}
         say(f"note: the FER-2013 head of {config.init} is dropped: it reads stages this run changes "
             f"(--freeze {len(model_config['widths']) - init_manifest['config']['fer2013_head_stages']} keeps it)")
-    return model, model_config, init_manifest
+    return model, model_config, init_manifest, None
 
 
 def build_optimization(config: TrainConfig, model: nn.Module, steps_per_epoch: int):
@@ -314,7 +316,7 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
         + (f"; logit adjustment τ={config.logit_adjust:g}" if config.logit_adjust else "")
         + f"; processes: {info.world_size}")
 
-    model, model_config, init_manifest = build_training_model(config, say)
+    model, model_config, init_manifest, head_from_training = build_training_model(config, say)
     model = model.to(device=device, memory_format=torch.channels_last)
     ema = AveragedModel(model, multi_avg_fn=ema_update(config.ema_decay), use_buffers=True)
     device_ids = [device.index] if device.type == "cuda" else None
@@ -361,7 +363,7 @@ def main(config: TrainConfig, console: Console | None = None) -> dict[str, Any]:
             best = {"val_acc": row.get("val_acc"), "val_macro_f1": row.get("val_macro_f1"),
                     "val_balanced": row.get("val_balanced", -1.0), "epoch": epoch}
             save_weights(whole_model(ema.module), config.arch, model_config, out / "best.safetensors",
-                         **manifest_entries(config, best, init_manifest, sources))
+                         **manifest_entries(config, best, init_manifest, sources, head_from_training))
         _append_metrics(metrics_path, row)
         say(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
             + (" *" if improved else ""))

@@ -126,10 +126,15 @@ class Vgg48(nn.Module):
             self.fer2013_head, self.fer2013_peers = new, nn.ModuleList()
             self.config = replace(self.config, fer2013_head_stages=own_stages, fer2013_peers=0)
 
+    @property
+    def fer2013_head_is_whole(self) -> bool:
+        """Whether the FER-2013 head owns every stage, and so is a network of its own."""
+        return self.fer2013_head is not None and self.config.fer2013_head_stages == len(self.config.widths)
+
     def fer2013_network(self) -> nn.Sequential:
         """The layers that read a face as FER-2013's annotators would on their own: a FER-2013
         head owning every stage, or else the model's own network (weights trained on FER-2013)."""
-        if self.fer2013_head is not None and self.config.fer2013_head_stages == len(self.config.widths):
+        if self.fer2013_head_is_whole:
             if len(self.fer2013_peers):
                 raise ValueError("its FER-2013 output averages several networks: start from one of them")
             return self.fer2013_head

@@ -222,6 +222,9 @@ def test_a_network_joins_the_fer2013_head_as_it_is_and_its_record_says_where_it_
     unchanged = load_weights(start)[0].state_dict()
     assert all(torch.equal(tensor, unchanged[name]) for name, tensor in model.state_dict().items()
                if name.startswith(("features.", "head.")))
+    # Fine-tuning what the joined head reads drops the head with its peer, and the weights still load.
+    main(TrainConfig(data=relabelled, epochs=1, batch_size=16, out=tmp_path / "tuned", seed=1, init=weights))
+    assert load_weights(tmp_path / "tuned" / "best.safetensors")[0].fer2013_head is None
     with pytest.raises(UserError, match="--epochs 0 takes a FER-2013 head as it is"):
         main(TrainConfig(data=relabelled, epochs=0, out=tmp_path / "nothing", init=start, fer2013_head=1))
 
