@@ -9,6 +9,7 @@
 * `assistant predict photo.jpg`: the emotion of every face in a photo
 * `assistant calibrate`: teach it your resting face, so a relaxed face reads as relaxed
 * `assistant train --data fer2013/`, `assistant evaluate`: train and measure the recognizer
+* `assistant average a.safetensors b.safetensors --out c.safetensors`: one network from several fine-tunes
 * `assistant config show`: every setting in effect and where it came from
 """
 
@@ -25,6 +26,7 @@ from typer.core import TyperGroup
 from assistant import __version__
 from assistant.cli import (
     auth,
+    average,
     bench,
     calibrate,
     configuration,
@@ -92,6 +94,7 @@ COMMANDS: list[tuple[str, Callable[..., None] | typer.Typer]] = [
     ("predict", predict.predict),
     ("evaluate", evaluate.evaluate),
     ("train", train.train),
+    ("average", average.average),
     ("recommend", recommend.recommend),
     ("auth", auth.app),
     ("history", history.history),

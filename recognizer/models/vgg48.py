@@ -140,14 +140,18 @@ class Vgg48(nn.Module):
             return self.fer2013_head
         return nn.Sequential(*self.features, *self.head)
 
+    def fer2013_head_reads(self) -> nn.Sequential:
+        """The product's first layers, whose output the FER-2013 head reads: the head stays
+        valid only while they stay as they are."""
+        if self.fer2013_head is None:
+            raise ValueError("this model has no FER-2013 head")
+        return self.features[:self._shared_layers(self.config.fer2013_head_stages)]
+
     def forward_fer2013(self, x: torch.Tensor) -> torch.Tensor:
         """Logits as FER-2013's annotators would label the face (see the module docstring): with
         peers, the log of the mean of every network's probabilities, which softmax turns back
         into that mean."""
-        if self.fer2013_head is None:
-            raise ValueError("this model has no FER-2013 head")
-        shared = self._shared_layers(self.config.fer2013_head_stages)
-        logits = self.fer2013_head(self.features[:shared](x))
+        logits = self.fer2013_head(self.fer2013_head_reads()(x))
         if not len(self.fer2013_peers):
             return logits
         readings = [logits.softmax(1), *(peer(x).softmax(1) for peer in self.fer2013_peers)]
