@@ -46,14 +46,17 @@ def average_weights(paths: list[Path], shares: list[float] | None, out: Path, co
             raise UserError(f"{path} is not the same network as {paths[0]} ({other['arch']} {_shape(other)} against "
                             f"{manifest['arch']} {_shape(manifest)}): only one network's fine-tunes can be averaged")
     states = [first.state_dict(), *(model.state_dict() for model, _ in others)]
+    same = {name for name, tensor in states[0].items()
+            if all(name in state and torch.equal(tensor, state[name]) for state in states[1:])}
     config = dict(manifest["config"])
-    keeps_head = bool(config.get("fer2013_head_stages")) and _same_everywhere(
-        [f"features.{index}." for index in range(len(first.fer2013_head_reads()))], states)
+    keeps_head = bool(config.get("fer2013_head_stages")) and all(
+        name in same for name in states[0]
+        if name.startswith(tuple(f"features.{index}." for index in range(len(first.fer2013_head_reads())))))
     if config.get("fer2013_head_stages") and not keeps_head:
         first.drop_fer2013_head()
         config.update(fer2013_head_stages=0, fer2013_peers=0)
         say(f"note: the FER-2013 head of {paths[0]} is dropped: the stages it reads differ between these weights")
-    first.load_state_dict(_mean(list(first.state_dict()), states, shares))
+    first.load_state_dict(_mean(list(first.state_dict()), states, shares, same))
     record = {"command": command,
               "averaged": [{"weights": str(path), "share": share, "sha256": m["sha256"], "training": m.get("training")}
                            for path, share, m in zip(paths, shares, [manifest, *(m for _, m in others)], strict=True)]}
@@ -71,13 +74,8 @@ def _shape(manifest: dict[str, Any]) -> dict[str, Any]:
             if key not in ("fer2013_head_stages", "fer2013_peers")}
 
 
-def _same_everywhere(prefixes: list[str], states: list[dict[str, torch.Tensor]]) -> bool:
-    """Whether every tensor whose name starts with one of ``prefixes`` is equal in every state."""
-    names = [name for name in states[0] if name.startswith(tuple(prefixes))]
-    return all(torch.equal(states[0][name], state[name]) for state in states[1:] for name in names)
-
-
-def _mean(names: list[str], states: list[dict[str, torch.Tensor]], shares: list[float]) -> dict[str, torch.Tensor]:
+def _mean(names: list[str], states: list[dict[str, torch.Tensor]], shares: list[float], same: set[str]
+          ) -> dict[str, torch.Tensor]:
     """The weighted mean of each named floating tensor. A tensor equal in every state (frozen
     stages) is kept bit for bit, as are counters and the first state's FER-2013 head and peers
     (the others' heads, trained on other stages or not at all, do not belong to it)."""
@@ -85,8 +83,7 @@ def _mean(names: list[str], states: list[dict[str, torch.Tensor]], shares: list[
     mean = {}
     for name in names:
         tensor = states[0][name]
-        if name.startswith(FER2013_PARTS) or not tensor.is_floating_point() or all(
-                torch.equal(tensor, state[name]) for state in states[1:]):
+        if name.startswith(FER2013_PARTS) or not tensor.is_floating_point() or name in same:
             mean[name] = tensor
         else:
             mean[name] = (sum(state[name].double() * share for state, share in zip(states, shares, strict=True))
