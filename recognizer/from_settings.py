@@ -7,7 +7,7 @@ from pathlib import Path
 from config.settings import Settings
 from recognizer.calibration import Calibrator
 from recognizer.crop import CropGeometry
-from recognizer.detection import HaarDetector, MediaPipeDetector, create_detector
+from recognizer.detection import BorderedRetry, FaceDetector, create_detector
 from recognizer.inference import EmotionClassifier
 from recognizer.pipeline import EmotionPipeline
 from recognizer.weights import BUNDLED_WEIGHTS
@@ -29,9 +29,11 @@ def detector_model(settings: Settings, *, video: bool) -> str:
     return settings.detector.video_model if video else settings.detector.photo_model
 
 
-def build_detector(settings: Settings, *, video: bool) -> MediaPipeDetector | HaarDetector:
-    return create_detector(settings.detector.backend, settings.detector.min_confidence,
-                           detector_model(settings, video=video))
+def build_detector(settings: Settings, *, video: bool) -> FaceDetector:
+    """A photo with no face found is searched again inside a border (`BorderedRetry`); a video frame is not."""
+    detector = create_detector(settings.detector.backend, settings.detector.min_confidence,
+                               detector_model(settings, video=video))
+    return detector if video else BorderedRetry(detector)
 
 
 def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None,

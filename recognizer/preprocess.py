@@ -25,14 +25,33 @@ MEAN = 0.5
 STD = 0.25
 #: Changes whenever `to_gray48` would turn the same image into different pixels, so that
 #: decoded-dataset caches made the old way are not reused.
-PREPROCESSING_VERSION = "gray48-equalized-1"
+PREPROCESSING_VERSION = "gray48-equalized-square-2"
+
+
+def largest_square(image: np.ndarray) -> np.ndarray:
+    """The top square of a face image taller than wide, the middle one of a wider one.
+
+    Squashing a non-square face to 48x48 changes its proportions, and the model learnt
+    faces with their own. Aligned face sets that are not square are taller than wide with
+    the eyes near the top and the chin at the bottom (SFEW's 143x181 faces), or portraits
+    with the neck below the face, so the top square keeps the face: on SFEW films held out
+    from training it reads 54.3 % instead of 52.7 %, and 52.1 % instead of 45.2 % with
+    weights that never saw SFEW (docs/results.md, "Faces that are not square").
+    """
+    height, width = image.shape[:2]
+    if height > width:
+        return image[:width]
+    left = (width - height) // 2
+    return image[:, left:left + height]
 
 
 def to_gray48(image: np.ndarray) -> np.ndarray:
-    """Return a 48x48 uint8 grayscale, histogram-equalised copy of a BGR, BGRA or gray image of any size."""
+    """Return a 48x48 uint8 grayscale, histogram-equalised copy of a BGR, BGRA or gray image of any size
+    (the `largest_square` of one that is not square)."""
     if image.ndim == 3:
         code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
         image = cv2.cvtColor(image, code)
+    image = largest_square(image)
     if image.shape != (INPUT_SIZE, INPUT_SIZE):
         # INTER_AREA averages pixels when shrinking, like the downscaling FER-2013 went through.
         interpolation = cv2.INTER_AREA if image.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR

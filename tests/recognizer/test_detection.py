@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from recognizer.crop import CropGeometry, crop_face, eye_angle
-from recognizer.detection import Face, create_detector, merge_overlapping
+from recognizer.detection import BorderedRetry, Face, create_detector, merge_overlapping
 from recognizer.preprocess import to_gray48
 from tests.support import shared_image
 
@@ -27,6 +27,33 @@ def test_group_photo_finds_every_face(blazeface) -> None:
 
 def test_no_face(blazeface) -> None:
     assert blazeface.detect(shared_image("no_face.jpg")) == []
+
+
+def face_only(photo: np.ndarray, face: Face, inset: float = 0.2) -> np.ndarray:
+    """The photo cut to the inside of the face's box, as a photo already cropped to a face is."""
+    dx, dy = int(inset * face.width), int(inset * face.height)
+    return photo[max(0, face.y + dy):face.y + face.height - dy, max(0, face.x + dx):face.x + face.width - dx]
+
+
+def test_a_face_that_fills_the_photo_is_found_inside_a_border(blazeface) -> None:
+    photo = shared_image("one_face.jpg")
+    (whole,) = blazeface.detect(photo)
+    tight = face_only(photo, whole)
+    assert blazeface.detect(tight) == []  # no edge of the head left to see
+    (face,) = BorderedRetry(blazeface).detect(tight)
+    height, width = tight.shape[:2]
+    # In the tight photo's own coordinates: the box is around its middle, about its size (BlazeFace's box
+    # reaches past the brow and chin it cannot see), and the eyes lie on it, upper half, right eye left.
+    assert face.x < width / 2 < face.x + face.width and face.y < height / 2 < face.y + face.height
+    assert width <= face.width <= 2 * width
+    (rx, ry), (lx, ly) = face.eyes
+    assert 0 <= rx < lx < width and 0 <= ry < height / 2 and 0 <= ly < height / 2
+
+
+def test_the_border_finds_nothing_where_there_is_no_face_and_leaves_found_faces_alone(blazeface) -> None:
+    retry = BorderedRetry(blazeface)
+    assert retry.detect(shared_image("no_face.jpg")) == []
+    assert retry.detect(shared_image("three_faces.jpg")) == blazeface.detect(shared_image("three_faces.jpg"))
 
 
 def test_short_range_model_sees_the_webcam_sized_face() -> None:

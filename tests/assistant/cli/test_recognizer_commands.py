@@ -2,6 +2,7 @@ import json
 import shutil
 from pathlib import Path
 
+import cv2
 import pytest
 from typer.testing import CliRunner
 
@@ -37,6 +38,18 @@ def test_predict_reports_every_face_with_all_probabilities() -> None:
 def test_predict_recognizes_a_posed_smile() -> None:
     result = invoke("predict", str(needs_shared("images", "happy_1.jpg")), "--json")
     assert json.loads(result.stdout)[0]["faces"][0]["emotion"] == "happy"
+
+
+def test_predict_reads_a_photo_already_cropped_to_the_face(tmp_path: Path) -> None:
+    # The middle of happy_1.jpg's face, as FER-2013's faces are cut: BlazeFace alone finds no face in it.
+    photo = cv2.imread(str(needs_shared("images", "happy_1.jpg")))
+    height, width = photo.shape[:2]
+    tight = tmp_path / "face_only.png"
+    cv2.imwrite(str(tight), photo[int(0.46 * height):int(0.82 * height), int(0.32 * width):int(0.68 * width)])
+    result = invoke("predict", str(tight), "--json")
+    assert result.exit_code == 0, result.output
+    (face,) = json.loads(result.stdout)[0]["faces"]
+    assert face["emotion"] == "happy"
 
 
 def test_predict_table_says_when_there_is_no_face() -> None:
