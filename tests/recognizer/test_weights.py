@@ -18,15 +18,20 @@ def _copy(trained_run: Path, tmp_path: Path) -> Path:
     return tmp_path / "w.safetensors"
 
 
+def training_runs(record: dict) -> list[dict]:
+    """The training runs a manifest's record comes from, through every averaging on the way."""
+    averaged = record.get("averaged")
+    return [run for entry in averaged for run in training_runs(entry["training"])] if averaged else [record]
+
+
 def test_bundled_weights_load_and_declare_how_they_were_made() -> None:
     model, manifest = load_weights()
     assert BUNDLED_WEIGHTS.stat().st_size < 20 * 1024 * 1024
     assert peers_path(BUNDLED_WEIGHTS).stat().st_size < 20 * 1024 * 1024
     assert manifest["classes"] == ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
-    # The bundled network averages several training runs (`assistant average`): each is on record.
-    training = manifest["training"]
-    runs = [entry["training"] for entry in training.get("averaged", [])] or [training]
-    assert all(run["command"].startswith("assistant train") for run in runs)
+    # The bundled network averages training runs (`assistant average`, maybe of an average): each is on record.
+    runs = training_runs(manifest["training"])
+    assert len(runs) > 1 and all(run["command"].startswith("assistant train") for run in runs)
     assert {"ferplus/PrivateTest", "fer2013/PrivateTest", "posed_faces/test", "wild_faces/test+detect",
             "wild_faces/test+live"} <= set(manifest["metrics"])
 
