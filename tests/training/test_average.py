@@ -60,6 +60,20 @@ def test_averaged_fine_tunes_read_the_faces_and_keep_the_fer2013_output(
     assert manifest["fer2013_head_training"]["command"] == "assistant train --fer2013-head 2"
 
 
+def test_a_first_file_with_no_share_gives_only_its_fer2013_head(
+        with_head: Path, fine_tune: Path, folder_dataset: Path, tmp_path: Path) -> None:
+    # How the bundled weights take the FER-2013 head and peers of the weights before them.
+    out = tmp_path / "soup.safetensors"
+    average_weights([with_head, fine_tune], [0, 1], out, "assistant average ...", say=lambda _: None)
+    soup, manifest = load_weights(out)
+    (tuned, _), (start, _) = load_weights(fine_tune), load_weights(with_head)
+    faces = faces_to_tensor(load_split(folder_dataset, "test").images)
+    with torch.no_grad():
+        assert torch.equal(soup(faces), tuned(faces))
+        assert torch.equal(soup.forward_fer2013(faces), start.forward_fer2013(faces))
+    assert manifest["training"]["averaged"][0]["share"] == 0
+
+
 def test_a_fer2013_head_whose_stages_were_averaged_is_dropped(with_head: Path, tmp_path: Path) -> None:
     model, manifest = load_weights(with_head)
     with torch.no_grad():
