@@ -172,13 +172,13 @@ class HaarDetector:
 class BorderedRetry:
     """Searches a photo once more inside a black border when no face was found in it.
 
-    BlazeFace (and the Haar cascade) miss a face that fills the whole picture: a photo
-    already cut to the face, as FER-2013's faces or the small film stills of the real-photo
-    set are, leaves no edge of the head to see. A border of ``border`` times the photo's
-    longer side on every side gives them one; boxes and eyes come back in the photo's own
-    coordinates, so the crop is taken from the photo (its edge repeated beyond it) and the
-    border never reaches the model. Still photos only: a webcam frame is never a face alone,
-    and the second search would cost every frame with nobody in it.
+    BlazeFace (and the Haar cascade) miss a face that fills the whole picture: a photo cut
+    inside the outline of the head, as the small film stills of the real-photo set are,
+    leaves no edge of the head to see. A border of ``border`` times the photo's longer side
+    on every side gives them one; boxes and eyes come back in the photo's own coordinates
+    (a box may reach past its edges), so the crop is taken from the photo, its edge repeated
+    beyond it, and the border never reaches the model. Still photos only: a webcam frame is
+    never a face alone, and the second search would cost every frame with nobody in it.
     """
 
     def __init__(self, detector: FaceDetector, border: float = 0.5) -> None:

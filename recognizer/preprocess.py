@@ -35,8 +35,8 @@ def largest_square(image: np.ndarray) -> np.ndarray:
     faces with their own. Aligned face sets that are not square are taller than wide with
     the eyes near the top and the chin at the bottom (SFEW's 143x181 faces), or portraits
     with the neck below the face, so the top square keeps the face: on SFEW films held out
-    from training it reads 54.3 % instead of 52.7 %, and 52.1 % instead of 45.2 % with
-    weights that never saw SFEW (docs/results.md, "Faces that are not square").
+    from training the same weights read 52.7 → 54.3 %, and weights that never saw SFEW
+    45.2 → 52.1 % (docs/results.md, "Faces that are not square").
     """
     height, width = image.shape[:2]
     if height > width:
