@@ -11,6 +11,7 @@ not matter and a missed face does.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 from collections.abc import Iterator
@@ -53,7 +54,7 @@ class Face:
         if self.eyes is not None:
             (rx, ry), (lx, ly) = self.eyes
             eyes = ((rx + dx, ry + dy), (lx + dx, ly + dy))
-        return Face(self.x + dx, self.y + dy, self.width, self.height, self.score, eyes)
+        return dataclasses.replace(self, x=self.x + dx, y=self.y + dy, eyes=eyes)
 
 
 class FaceDetector(Protocol):

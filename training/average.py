@@ -49,9 +49,9 @@ def average_weights(paths: list[Path], shares: list[float] | None, out: Path, co
     same = {name for name, tensor in states[0].items()
             if all(name in state and torch.equal(tensor, state[name]) for state in states[1:])}
     config = dict(manifest["config"])
+    head_reads = tuple(f"features.{index}." for index in range(len(first.fer2013_head_reads())))
     keeps_head = bool(config.get("fer2013_head_stages")) and all(
-        name in same for name in states[0]
-        if name.startswith(tuple(f"features.{index}." for index in range(len(first.fer2013_head_reads())))))
+        name in same for name in states[0] if name.startswith(head_reads))
     if config.get("fer2013_head_stages") and not keeps_head:
         first.drop_fer2013_head()
         config.update(fer2013_head_stages=0, fer2013_peers=0)
