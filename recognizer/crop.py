@@ -11,7 +11,7 @@ on real photographs, not by eye.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -22,6 +22,11 @@ from recognizer.preprocess import INPUT_SIZE
 MAX_CROP_SIDE = 2 * INPUT_SIZE
 # Beyond this the keypoints themselves are unreliable (a face in profile, a wrong box).
 MAX_LEVELLING_DEGREES = 45.0
+#: Test-time augmentation reads a face from these crops, as (margin, shift) added to the chosen
+#: geometry's, each with its mirror image: the crop itself and the crop moved down by 5 and 10 %
+#: of the box. A box sits a little differently on every face, and no one crop suits all of them;
+#: chosen among other sets of crops on three sets of photos (docs/results.md, "More than one crop").
+TTA_OFFSETS = ((0.0, 0.0), (0.0, 0.05), (0.0, 0.1))
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,13 @@ class CropGeometry:
     margin: float = 0.1
     shift: float = 0.0
     level_eyes: bool = True
+
+    def views(self, tta: bool) -> tuple[CropGeometry, ...]:
+        """The crops a face is read from: this one alone, or with test-time augmentation its neighbours too."""
+        if not tta:
+            return (self,)
+        return tuple(replace(self, margin=self.margin + margin, shift=self.shift + shift)
+                     for margin, shift in TTA_OFFSETS)
 
 
 def eye_angle(face: Face) -> float:

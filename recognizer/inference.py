@@ -54,7 +54,8 @@ def faces_to_tensor(faces: np.ndarray) -> torch.Tensor:
 @torch.inference_mode()
 def batched_probabilities(model: nn.Module, faces: np.ndarray, *, batch_size: int = 512, tta: bool = False,
                           dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> np.ndarray:
-    """Softmax outputs for (N, 48, 48) uint8 faces; ``tta`` averages with the mirrored face."""
+    """Softmax outputs for (N, 48, 48) uint8 faces; ``tta`` averages with the mirrored face (the other
+    crops of `CropGeometry.views` are the caller's)."""
     outputs = []
     for start in range(0, len(faces), batch_size):
         batch = faces_to_tensor(faces[start:start + batch_size]).to(device=device, dtype=dtype)

@@ -54,7 +54,9 @@ class EmotionPipeline:
             faces = faces[:1]
         if not faces:
             return []
-        probabilities = self.classifier.predict([crop_face(image, face, self.geometry) for face in faces], tta=self.tta)
+        views = self.geometry.views(self.tta)
+        crops = [crop_face(image, face, view) for view in views for face in faces]
+        probabilities = self.classifier.predict(crops, tta=self.tta).reshape(len(views), len(faces), -1).mean(axis=0)
         if self.calibration is not None:
             probabilities = self.calibration(probabilities)
         return [FaceEmotion(face, p) for face, p in zip(faces, probabilities, strict=True)]

@@ -58,6 +58,11 @@ class DetectedPhotos:
     crops: dict[CropGeometry, np.ndarray]
     unreadable: int
 
+    def probabilities(self, classifier: EmotionClassifier, geometry: CropGeometry, tta: bool) -> np.ndarray:
+        """(N, 7): each photo's face read as the product reads it, from every view ``tta`` asks for
+        (cropped by `detect_and_crop` with ``geometry.views(tta)``)."""
+        return np.mean([classifier.predict_gray48(self.crops[view], tta=tta) for view in geometry.views(tta)], axis=0)
+
 
 def detect_and_crop(detector: FaceDetector, data: Path, split: str,
                     geometries: Sequence[CropGeometry]) -> DetectedPhotos:
@@ -82,7 +87,7 @@ def detect_and_crop(detector: FaceDetector, data: Path, split: str,
 
 def report_detected(classifier: EmotionClassifier, photos: DetectedPhotos, geometry: CropGeometry, tta: bool,
                     calibration: Calibrator | None = None) -> dict[str, Any]:
-    probabilities = classifier.predict_gray48(photos.crops[geometry], tta=tta)
+    probabilities = photos.probabilities(classifier, geometry, tta)
     if calibration is not None:
         probabilities = calibration(probabilities)
     report = classification_report(photos.labels, probabilities, valid=photos.found)
@@ -90,5 +95,5 @@ def report_detected(classifier: EmotionClassifier, photos: DetectedPhotos, geome
 
 
 def evaluate_detected(pipeline: EmotionPipeline, data: Path, split: str) -> dict[str, Any]:
-    photos = detect_and_crop(pipeline.detector, data, split, [pipeline.geometry])
+    photos = detect_and_crop(pipeline.detector, data, split, pipeline.geometry.views(pipeline.tta))
     return report_detected(pipeline.classifier, photos, pipeline.geometry, pipeline.tta, pipeline.calibration)

@@ -62,8 +62,8 @@ def measure(pipeline: EmotionPipeline, data: Path) -> dict[str, Any]:
     """Accuracy, macro-F1 and the recall of happy, surprise and neutral, uncalibrated ("off"),
     with the person's neutral photos as profile ("profile") and with the median of their other
     photos ("auto"), on the same test photos."""
-    photos = detect_and_crop(pipeline.detector, data, "test", [pipeline.geometry])
-    probabilities = pipeline.classifier.predict_gray48(photos.crops[pipeline.geometry], tta=pipeline.tta)
+    photos = detect_and_crop(pipeline.detector, data, "test", pipeline.geometry.views(pipeline.tta))
+    probabilities = photos.probabilities(pipeline.classifier, pipeline.geometry, pipeline.tta)
     logs = log_probabilities(probabilities)
     reference = neutral_reference(pipeline.classifier.manifest)
     by_person: dict[str, list[int]] = defaultdict(list)

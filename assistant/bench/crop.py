@@ -23,7 +23,8 @@ def run(settings: Settings, data: Path, *, margins: list[float], shifts: list[fl
     ``live`` detects with the live session's detector and without test-time augmentation."""
     grid = [CropGeometry(margin, shift, level) for margin in margins for shift in shifts for level in (True, False)]
     with closing(build_detector(settings, video=live)) as detector:
-        photos = detect_and_crop(detector, data, "test", grid)
+        photos = detect_and_crop(detector, data, "test", list(dict.fromkeys(view for geometry in grid
+                                                                            for view in geometry.views(not live))))
     classifier = load_classifier(settings, weights)
     rows = []
     for geometry in grid:

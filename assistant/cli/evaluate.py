@@ -32,8 +32,8 @@ def evaluate(
     live: bool = typer.Option(False, "--live", help="With --detect: see faces exactly as the live session does "
                                                     "(detector.video_model, the recognizer.tta setting)."),
     tta: Optional[bool] = typer.Option(None, "--tta/--no-tta",
-                                       help="Average each face with its mirror image (default: on; with --live, the "
-                                            "recognizer.tta setting)."),
+                                       help="Read each face from three crops and their mirror images (default: on; "
+                                            "with --live, the recognizer.tta setting)."),
     report_dir: Optional[Path] = typer.Option(None, "--report-dir",
                                               help="Write confusion-matrix (and training-curve) PNGs here."),
     metrics_log: Optional[Path] = typer.Option(None, "--metrics-log",

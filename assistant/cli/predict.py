@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 def predict(
     images: list[Path] = typer.Argument(..., help="Photos to analyse (JPEG, PNG, ...)."),
     as_json: bool = options.json_option("every face"),
-    tta: Optional[bool] = typer.Option(None, "--tta/--no-tta",
-                                       help="Average with the mirrored face (default: the recognizer.tta setting)."),
+    tta: bool = typer.Option(True, "--tta/--no-tta",
+                             help="Read each face from three crops and their mirror images, as `evaluate --detect` "
+                                  "measures it (--no-tta: one crop, as the live session reads a frame)."),
     weights: Optional[Path] = typer.Option(None, "--weights", help="Weights file instead of the bundled ones."),
     profile: Optional[str] = options.profile_option("Correct every face for this person's resting face "
                                                     "(`assistant calibrate --profile NAME`)."),
