@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config.settings import Settings
 from recognizer.calibration import Calibrator
-from recognizer.crop import CropGeometry
+from recognizer.crop import VIDEO_CROP_SIDE, CropGeometry
 from recognizer.detection import BorderedRetry, FaceDetector, create_detector
 from recognizer.inference import EmotionClassifier
 from recognizer.pipeline import EmotionPipeline
@@ -39,6 +39,7 @@ def build_detector(settings: Settings, *, video: bool) -> FaceDetector:
 def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None,
                    calibration: Calibrator | None = None, head: str = "product") -> EmotionPipeline:
     detector_settings = settings.detector
-    geometry = CropGeometry(detector_settings.margin, detector_settings.shift, detector_settings.level_eyes)
+    geometry = CropGeometry(detector_settings.margin, detector_settings.shift, detector_settings.level_eyes,
+                            VIDEO_CROP_SIDE if video else None)
     return EmotionPipeline(build_detector(settings, video=video), load_classifier(settings, weights, head), geometry,
                            settings.recognizer.tta if tta is None else tta, calibration)

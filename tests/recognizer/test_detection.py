@@ -2,8 +2,10 @@ import cv2
 import numpy as np
 import pytest
 
+from config.settings import load_settings
 from recognizer.crop import CropGeometry, crop_face, eye_angle
 from recognizer.detection import BorderedRetry, Face, create_detector, merge_overlapping
+from recognizer.from_settings import build_pipeline
 from recognizer.preprocess import to_gray48
 from tests.support import shared_image
 
@@ -71,6 +73,20 @@ def test_crop_is_square_even_at_the_edge_of_the_frame() -> None:
     crop = crop_face(image, Face(x=60, y=-5, width=30, height=40, score=1.0), CropGeometry(margin=0.1))
     assert crop.shape == (48, 48, 3)
     assert (crop[:, -10:] == crop[:, -11:-10]).all()  # beyond the frame: the border repeated
+
+
+def test_a_large_face_in_a_photo_is_shrunk_by_averaging_every_pixel_not_by_sampling() -> None:
+    # Detail finer than the model's 48 px (here stripes one pixel wide on a 500 px face) must
+    # average out to grey, as it did when FER-2013's faces were made; a warp straight to the
+    # video crop's 96 px samples it into bands instead (a standard deviation of about 25).
+    image = np.zeros((700, 700, 3), np.uint8)
+    image[:, ::2] = 255
+    face = Face(x=100, y=100, width=500, height=500, score=1.0)
+    settings = load_settings()
+    photo, video = (build_pipeline(settings, video=video).geometry for video in (False, True))
+    shrunk = cv2.resize(crop_face(image, face, photo), (48, 48), interpolation=cv2.INTER_AREA)
+    assert abs(shrunk.mean() - 127.5) < 2 and shrunk.std() < 8
+    assert crop_face(image, face, video).shape == (96, 96, 3)  # a webcam frame's face stays cheap to warp
 
 
 def _two_eyes(angle: float) -> tuple[np.ndarray, Face]:
