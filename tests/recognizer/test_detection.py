@@ -1,9 +1,11 @@
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 
 from config.settings import load_settings
-from recognizer.crop import CropGeometry, crop_face, eye_angle
+from recognizer.crop import VIDEO_CROP_SIDE, CropGeometry, crop_face, eye_angle
 from recognizer.detection import BorderedRetry, Face, create_detector, merge_overlapping
 from recognizer.from_settings import build_pipeline
 from recognizer.preprocess import to_gray48
@@ -110,11 +112,12 @@ def test_the_crop_levels_the_eyes(angle: float) -> None:
         return [np.nonzero((crop[:, half] < 100).any(axis=1))[0].mean()
                 for half in (slice(0, middle), slice(middle, None))]
 
-    crop = crop_face(image, face, CropGeometry(margin=0.0))
-    assert crop.shape == (96, 96)  # a 120 px face is warped straight to twice the model's input
+    video = CropGeometry(margin=0.0, max_side=VIDEO_CROP_SIDE)
+    crop = crop_face(image, face, video)
+    assert crop.shape == (96, 96)  # in a video frame a 120 px face is warped straight to twice the model's input
     left, right = eye_rows(crop)
     assert abs(left - right) < 1.5
-    left, right = eye_rows(crop_face(image, face, CropGeometry(margin=0.0, level_eyes=False)))
+    left, right = eye_rows(crop_face(image, face, replace(video, level_eyes=False)))
     assert abs(left - right) > 0.8 * 30 * abs(np.sin(np.radians(angle)))  # 60 px apart, scaled by 0.8
 
 
