@@ -36,10 +36,14 @@ def build_detector(settings: Settings, *, video: bool) -> FaceDetector:
     return detector if video else BorderedRetry(detector)
 
 
+def crop_geometry(settings: Settings, *, video: bool) -> CropGeometry:
+    """The settings' crop: a video frame's face warped to at most `VIDEO_CROP_SIDE`, a photo's at its own size."""
+    detector = settings.detector
+    return CropGeometry(detector.margin, detector.shift, detector.level_eyes, VIDEO_CROP_SIDE if video else None)
+
+
 def build_pipeline(settings: Settings, *, video: bool, weights: Path | None = None, tta: bool | None = None,
                    calibration: Calibrator | None = None, head: str = "product") -> EmotionPipeline:
-    detector_settings = settings.detector
-    geometry = CropGeometry(detector_settings.margin, detector_settings.shift, detector_settings.level_eyes,
-                            VIDEO_CROP_SIDE if video else None)
+    geometry = crop_geometry(settings, video=video)
     return EmotionPipeline(build_detector(settings, video=video), load_classifier(settings, weights, head), geometry,
                            settings.recognizer.tta if tta is None else tta, calibration)

@@ -7,12 +7,12 @@ way, so the geometries are compared on exactly the same faces.
 from __future__ import annotations
 
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from config.settings import Settings
-from recognizer.crop import CropGeometry
-from recognizer.from_settings import build_detector, load_classifier
+from recognizer.from_settings import build_detector, crop_geometry, load_classifier
 from training.evaluate import detect_and_crop, report_detected
 
 
@@ -21,7 +21,10 @@ def run(settings: Settings, data: Path, *, margins: list[float], shifts: list[fl
     """Accuracy, macro-F1 and neutral recall for every margin × shift × levelled eyes, best first.
 
     ``live`` detects with the live session's detector and without test-time augmentation."""
-    grid = [CropGeometry(margin, shift, level) for margin in margins for shift in shifts for level in (True, False)]
+    # Each cut at the resolution the product gives it (a live frame's face warped to 96 px, a photo's at its own size).
+    base = crop_geometry(settings, video=live)
+    grid = [replace(base, margin=margin, shift=shift, level_eyes=level)
+            for margin in margins for shift in shifts for level in (True, False)]
     with closing(build_detector(settings, video=live)) as detector:
         photos = detect_and_crop(detector, data, "test", list(dict.fromkeys(view for geometry in grid
                                                                             for view in geometry.views(not live))))
